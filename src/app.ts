@@ -1,0 +1,67 @@
+// buildApp() wires everything and never listens: tests inject requests into it, server.ts listens.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
+import { DeploymentGroupService } from './deployment-groups/service.ts';
+import { registerDeploymentGroupRoutes } from './deployment-groups/routes.ts';
+import { ApiError } from './errors.ts';
+import { registerHealthRoutes } from './health/routes.ts';
+import { authenticate } from './http/auth.ts';
+import { registerErrorHandler } from './http/error-handler.ts';
+import { registerNotFound } from './http/not-found.ts';
+import { newRayId } from './http/ray.ts';
+import { RequestLog } from './http/request-log.ts';
+import { validatorCompiler } from './http/validation.ts';
+import type { Store } from './store/store.ts';
+import { registerTokenRoutes } from './tokens/routes.ts';
+import { TokenService } from './tokens/service.ts';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  config: Pick<Config, 'logLevel' | 'targetEnvironments'>;
+  store: Store;
+  /** Pino options (e.g. a destination stream for tests); defaults to JSON lines on stdout. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export function buildApp({ config, store, logger }: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    genReqId: newRayId,
+    logController: new RequestLog(),
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler());
+  // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('cf-ray', request.id);
+  });
+  app.addHook('onRequest', authenticate(new TokenService(store)));
+  app.addHook('onRequest', async (request) => {
+    // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
+    if (request.routeOptions.schema?.body && !isJson(request.headers['content-type'])) {
+      throw new ApiError('unsupportedMediaType');
+    }
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    // The SDKs retry 408, 409, 429 and 5xx; a deterministic 4xx must not be re-sent (CONTRACT.md §5).
+    const status = reply.statusCode;
+    if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      reply.header('x-should-retry', 'false');
+    }
+  });
+
+  registerErrorHandler(app);
+  registerNotFound(app);
+  registerHealthRoutes(app, store);
+  registerTokenRoutes(app);
+  registerDeploymentGroupRoutes(app, new DeploymentGroupService(store), config.targetEnvironments);
+  return app;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType);
+}

@@ -1,0 +1,62 @@
+// What `tokens create` and `keys create` share: account grants, permission, expiry, and opening the store.
+import { formatTimestamp, nowNanos } from '../clock.ts';
+import { loadConfig } from '../config.ts';
+import { ACCOUNT_ID } from '../http/auth.ts';
+import { openStore } from '../store/open.ts';
+import type { Permission, Store } from '../store/store.ts';
+import { TokenService } from '../tokens/service.ts';
+import { UsageError } from './usage.ts';
+
+export const GRANT_OPTIONS = {
+  account: { type: 'string', multiple: true },
+  'all-accounts': { type: 'boolean' },
+  permission: { type: 'string' },
+  name: { type: 'string' },
+  'expires-in': { type: 'string' },
+} as const;
+
+export interface GrantValues {
+  account?: string[];
+  'all-accounts'?: boolean;
+  permission?: string;
+  name?: string;
+  'expires-in'?: string;
+}
+
+export function parseGrant(values: GrantValues, defaultPermission?: Permission) {
+  const accounts = values.account ?? [];
+  if (values['all-accounts'] === (accounts.length > 0)) {
+    throw new UsageError('give either --account <id> (one or more) or --all-accounts');
+  }
+  for (const account of accounts) {
+    if (!ACCOUNT_ID.test(account)) throw new UsageError(`--account must be 32 lowercase hex digits: ${account}`);
+  }
+  const permission = values.permission ?? defaultPermission;
+  if (permission !== 'read' && permission !== 'write') throw new UsageError('--permission must be read or write');
+  return {
+    accounts: values['all-accounts'] ? null : accounts,
+    permission: permission as Permission,
+    name: values.name ?? null,
+    expiresAt: values['expires-in'] === undefined ? null : expiresAt(values['expires-in']),
+  };
+}
+
+const UNIT_NANOS = { s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n, d: 86_400_000_000_000n };
+
+function expiresAt(duration: string): string {
+  const match = /^([1-9]\d{0,5})([smhd])$/.exec(duration);
+  if (!match) throw new UsageError('--expires-in takes a number and a unit, e.g. 30d, 12h, 45m');
+  return formatTimestamp(nowNanos() + BigInt(match[1] as string) * UNIT_NANOS[match[2] as keyof typeof UNIT_NANOS]);
+}
+
+/** Runs `work` with a TokenService on the configured (and migrated) store, then closes it. */
+export async function withTokens<T>(work: (tokens: TokenService, store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(loadConfig().database);
+  try {
+    return await work(new TokenService(store), store);
+  } finally {
+    await store.close();
+  }
+}
+
+

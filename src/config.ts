@@ -1,0 +1,69 @@
+// The only reader of process.env. Validates everything once and fails fast, naming every bad variable.
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  logLevel: LogLevel;
+  /** The values `version_config[].target_environment` may take besides null (CONTRACT.md §4). */
+  targetEnvironments: string[];
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+
+  const host = env.HOST || '127.0.0.1';
+
+  const port = Number(env.PORT || '8787');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
+  }
+
+  const database = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  if (typeof database === 'string') problems.push(database);
+
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
+  }
+
+  const targetEnvironments = (env.TARGET_ENVIRONMENTS || 'windows,macos').split(',').map((e) => e.trim());
+  if (targetEnvironments.some((e) => !/^[a-z][a-z0-9_-]{0,31}$/.test(e))) {
+    problems.push(
+      `TARGET_ENVIRONMENTS must be a comma-separated list of lowercase names, got ${JSON.stringify(env.TARGET_ENVIRONMENTS)}`,
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { host, port, database: database as DatabaseConfig, logLevel, targetEnvironments };
+}
+
+/** `sqlite:<path>` or `postgres://…` / `postgresql://…`; a string result is the problem found. */
+export function parseDatabaseUrl(url: string): DatabaseConfig | string {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') return 'DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/ringmaster.db';
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  return `DATABASE_URL must start with sqlite: or postgres://, got ${JSON.stringify(redactUrl(url))}`;
+}
+
+/** The URL with any password replaced, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}

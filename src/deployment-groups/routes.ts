@@ -1,0 +1,107 @@
+// HTTP in, plain data out: the five Deployment Groups operations (CONTRACT.md §1). Rules live in service.ts.
+import type { FastifyInstance } from 'fastify';
+import { Envelope, ok, okPage, PageEnvelope } from '../http/envelope.ts';
+import { rejectOtherMethods } from '../http/not-found.ts';
+import { PageQuery, pageRequest, resultInfo } from '../http/pagination.ts';
+import {
+  AccountParams,
+  type CreateBody,
+  createBodySchema,
+  DeletedSchema,
+  DeploymentGroupSchema,
+  GroupParams,
+  type UpdateBody,
+  updateBodySchema,
+} from './schemas.ts';
+import type { DeploymentGroupService } from './service.ts';
+
+const COLLECTION = '/client/v4/accounts/:account_id/devices/deployment-groups';
+const ITEM = `${COLLECTION}/:group_id`;
+
+interface AccountRoute {
+  Params: { account_id: string };
+}
+interface GroupRoute {
+  Params: { account_id: string; group_id: string };
+}
+
+export function registerDeploymentGroupRoutes(
+  app: FastifyInstance,
+  service: DeploymentGroupService,
+  targetEnvironments: string[],
+): void {
+  app.get<AccountRoute & { Querystring: { page: number; per_page: number } }>(
+    COLLECTION,
+    {
+      config: { auth: 'read' },
+      schema: {
+        params: AccountParams,
+        querystring: PageQuery,
+        response: { 200: PageEnvelope(DeploymentGroupSchema) },
+      },
+    },
+    async (request) => {
+      const { page, per_page: perPage } = request.query;
+      const { limit, offset } = pageRequest(page, perPage);
+      const { groups, total } = await service.listDeploymentGroups(request.params.account_id, limit, offset);
+      return okPage(groups, resultInfo(page, perPage, groups.length, total));
+    },
+  );
+
+  app.post<AccountRoute & { Body: CreateBody }>(
+    COLLECTION,
+    {
+      config: { auth: 'write' },
+      schema: {
+        params: AccountParams,
+        body: createBodySchema(targetEnvironments),
+        response: { 200: Envelope(DeploymentGroupSchema) },
+      },
+    },
+    async (request) => ok(await service.createDeploymentGroup(request.params.account_id, request.body)),
+  );
+
+  app.get<GroupRoute>(
+    ITEM,
+    {
+      config: { auth: 'read' },
+      schema: {
+        params: GroupParams,
+        response: { 200: Envelope(DeploymentGroupSchema) },
+      },
+    },
+    async (request) => ok(await service.getDeploymentGroup(request.params.account_id, request.params.group_id)),
+  );
+
+  app.patch<GroupRoute & { Body: UpdateBody }>(
+    ITEM,
+    {
+      config: { auth: 'write' },
+      schema: {
+        params: GroupParams,
+        body: updateBodySchema(targetEnvironments),
+        response: { 200: Envelope(DeploymentGroupSchema) },
+      },
+    },
+    async (request) => {
+      const { account_id: accountId, group_id: groupId } = request.params;
+      return ok(await service.updateDeploymentGroup(accountId, groupId, request.body));
+    },
+  );
+
+  app.delete<GroupRoute>(
+    ITEM,
+    {
+      config: { auth: 'write' },
+      schema: {
+        params: GroupParams,
+        response: { 200: Envelope(DeletedSchema) },
+      },
+    },
+    async (request) =>
+      ok(await service.deleteDeploymentGroup(request.params.account_id, request.params.group_id)),
+  );
+
+  rejectOtherMethods(app, COLLECTION, ['GET', 'POST']);
+  rejectOtherMethods(app, ITEM, ['GET', 'PATCH', 'DELETE']);
+}

@@ -1,0 +1,17 @@
+// Unauthenticated operational routes, outside /client/v4: /healthz (the process is up) and /readyz
+// (the store answers). Load balancers use /readyz to take a replica out of rotation.
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.ts';
+import type { Store } from '../store/store.ts';
+
+export function registerHealthRoutes(app: FastifyInstance, store: Store): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async () => {
+    try {
+      await store.ping();
+    } catch {
+      throw new ApiError('unavailable', { headers: { 'retry-after': '1' } });
+    }
+    return { status: 'ready' };
+  });
+}

@@ -1,0 +1,77 @@
+// Authentication and authorization (CONTRACT.md §6), as one onRequest hook: it runs before the body is
+// read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
+// A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
+import type { FastifyRequest } from 'fastify';
+import { ApiError, type ErrorDetail, ERRORS } from '../errors.ts';
+import type { Credential, Permission } from '../store/store.ts';
+import { SECRET_SHAPE } from '../tokens/secrets.ts';
+import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';
+import { noRouteError } from './not-found.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route needs: a credential granting read or write on `:account_id`, or any valid token. */
+    auth?: Permission | 'verify';
+  }
+  interface FastifyRequest {
+    credential?: Credential;
+  }
+}
+
+/** Cloudflare account IDs are 32 lowercase hex digits; anything else cannot name an account. */
+export const ACCOUNT_ID = /^[0-9a-f]{32}$/;
+
+const PERMISSIONS_DOC = 'https://developers.cloudflare.com/fundamentals/api/reference/permissions/';
+
+export function authenticate(tokens: TokenService) {
+  return async function authenticateRequest(request: FastifyRequest): Promise<void> {
+    const required = request.routeOptions.config.auth;
+    if (required === undefined) return;
+    const accountId = (request.params as { account_id?: string }).account_id;
+    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw noRouteError(request.url);
+
+    const presented = presentedCredential(request.headers);
+    const verification = await tokens.verify(presented);
+    if (required === 'verify') {
+      if (!verification.ok || presented.kind !== 'token') throw new ApiError('invalidApiToken');
+      request.credential = verification.credential;
+      return;
+    }
+    if (!verification.ok) throw new ApiError('invalidCredentials');
+    if (accountId === undefined || !grants(verification.credential, accountId, required)) {
+      throw new ApiError('forbidden', {
+        details: [{ ...detail('forbidden'), documentation_url: PERMISSIONS_DOC }],
+      });
+    }
+    request.credential = verification.credential;
+  };
+}
+
+/** Reads the credential the client presents: a Bearer token first, else the legacy email + key pair. */
+export function presentedCredential(headers: FastifyRequest['headers']): PresentedCredential {
+  const authorization = headers.authorization;
+  if (authorization !== undefined) {
+    const token = /^Bearer +(\S+)$/i.exec(authorization)?.[1];
+    if (token === undefined || !SECRET_SHAPE.test(token)) {
+      throw malformed(6111, 'Invalid format for Authorization header');
+    }
+    return { kind: 'token', secret: token };
+  }
+  const key = headers['x-auth-key'];
+  const email = headers['x-auth-email'];
+  if (typeof key === 'string' && typeof email === 'string' && key !== '' && email !== '') {
+    if (!SECRET_SHAPE.test(key)) throw malformed(6103, 'Invalid format for X-Auth-Key header');
+    return { kind: 'key', email, secret: key };
+  }
+  throw new ApiError('missingCredentials');
+}
+
+function detail(key: keyof typeof ERRORS): ErrorDetail {
+  return { code: ERRORS[key].code, message: ERRORS[key].message };
+}
+
+function malformed(code: number, message: string): ApiError {
+  return new ApiError('malformedCredentials', {
+    details: [{ ...detail('malformedCredentials'), error_chain: [{ code, message }] }],
+  });
+}

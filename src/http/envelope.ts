@@ -1,0 +1,53 @@
+// Cloudflare v4 envelopes (CONTRACT.md §3) and their response schemas.
+import { type TSchema, Type } from '@sinclair/typebox';
+import type { ErrorDetail } from '../errors.ts';
+
+export interface ResultInfo {
+  page: number;
+  per_page: number;
+  count: number;
+  total_count: number;
+  total_pages: number;
+}
+
+export function ok<T>(result: T) {
+  return { success: true as const, errors: [], messages: [], result };
+}
+
+export function okPage<T>(result: T[], result_info: ResultInfo) {
+  return { success: true as const, errors: [], messages: [], result, result_info };
+}
+
+export function failure(errors: ErrorDetail[]) {
+  return { success: false as const, errors, messages: [], result: null };
+}
+
+const Message = Type.Object({ code: Type.Integer(), message: Type.String() });
+
+/** The success envelope around `result`, as a response schema. */
+export function Envelope<T extends TSchema>(result: T) {
+  return Type.Object({
+    success: Type.Boolean(),
+    errors: Type.Array(Message),
+    messages: Type.Array(Message),
+    result,
+  });
+}
+
+export const ResultInfoSchema = Type.Object({
+  page: Type.Integer(),
+  per_page: Type.Integer(),
+  count: Type.Integer(),
+  total_count: Type.Integer(),
+  total_pages: Type.Integer(),
+});
+
+export function PageEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({
+    success: Type.Boolean(),
+    errors: Type.Array(Message),
+    messages: Type.Array(Message),
+    result: Type.Array(item),
+    result_info: ResultInfoSchema,
+  });
+}

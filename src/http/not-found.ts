@@ -1,0 +1,36 @@
+// Unknown routes (404, codes 7003 + 7000) and known routes asked with the wrong method (405, 2010),
+// shaped like Cloudflare's own answers (CONTRACT.md §7).
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { ApiError } from '../errors.ts';
+
+export function noRouteError(url: string): ApiError {
+  const path = url.split('?', 1)[0];
+  return new ApiError('noRoute', {
+    details: [
+      { code: 7003, message: `Could not route to ${path}, perhaps your object identifier is invalid?` },
+      { code: 7000, message: 'No route for that URI' },
+    ],
+  });
+}
+
+export function registerNotFound(app: FastifyInstance): void {
+  app.setNotFoundHandler(async (request) => {
+    throw noRouteError(request.url);
+  });
+}
+
+const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/** Answers every method `url` does not serve with 405 and an `Allow` header, before reading any body. */
+export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
+  const served = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+  const allow = served.join(', ');
+  app.route({
+    method: METHODS.filter((method) => !served.includes(method)),
+    url,
+    onRequest: async () => {
+      throw new ApiError('methodNotAllowed', { headers: { allow } });
+    },
+    handler: async () => undefined,
+  });
+}

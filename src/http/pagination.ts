@@ -1,0 +1,24 @@
+// `page` / `per_page` (CONTRACT.md §4–§5). A page past the end is a 200 with an empty result, because
+// every official SDK stops auto-paginating only on an empty page.
+import { Type } from '@sinclair/typebox';
+import type { PageRequest } from '../store/store.ts';
+import type { ResultInfo } from './envelope.ts';
+
+export const PageQuery = Type.Object({
+  page: Type.Integer({ minimum: 1, default: 1, description: 'The page number to return.' }),
+  per_page: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 50,
+    description: 'The maximum number of deployment groups to return per page.',
+  }),
+});
+
+export function pageRequest(page: number, perPage: number): PageRequest {
+  // Beyond MAX_SAFE_INTEGER the offset is past any possible end; the store then answers an empty page.
+  return { limit: perPage, offset: Math.min((page - 1) * perPage, Number.MAX_SAFE_INTEGER) };
+}
+
+export function resultInfo(page: number, perPage: number, count: number, total: number): ResultInfo {
+  return { page, per_page: perPage, count, total_count: total, total_pages: Math.ceil(total / perPage) };
+}

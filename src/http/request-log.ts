@@ -1,0 +1,26 @@
+// One JSON log line per request, carrying the `cf-ray` id as `ray` (CONTRACT.md §3). Headers and bodies
+// are never logged, so no secret can reach the log.
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+
+export class RequestLog extends LogController {
+  constructor() {
+    super({ requestIdLogLabel: 'ray' });
+  }
+
+  override incomingRequest(): void {}
+
+  override routeNotFound(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        ...(error ? { err: error } : {}),
+      },
+      'request',
+    );
+  }
+}

@@ -1,0 +1,55 @@
+// Process entry for `ringmaster serve`: load config → open store → build app → listen.
+// SIGTERM/SIGINT stop accepting, let in-flight requests finish, close the store and exit.
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { openStore } from './store/open.ts';
+import { TokenService } from './tokens/service.ts';
+
+/** How long a graceful shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+export async function serve(config: Config): Promise<void> {
+  const store = await openStore(config.database);
+  const operator = await new TokenService(store).createOperatorTokenIfNone();
+  const app = buildApp({ config, store });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/client/v4`;
+  if (operator) printOperatorToken(operator.secret, baseUrl);
+  app.log.info({ url: baseUrl, backend: store.backend }, 'listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      app.log.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+/** The first start's bootstrap secret: shown once on stderr, never logged, stored only as a hash. */
+function printOperatorToken(secret: string, baseUrl: string): void {
+  process.stderr.write(
+    [
+      '',
+      'Ringmaster created an operator token (all accounts, Zero Trust Write).',
+      'It is shown only this once and stored only as a hash; keep it somewhere safe:',
+      '',
+      `    ${secret}`,
+      '',
+      'Try it:',
+      `    curl -H "Authorization: Bearer ${secret}" ${baseUrl}/user/tokens/verify`,
+      '',
+      '',
+    ].join('\n'),
+  );
+}

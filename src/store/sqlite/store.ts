@@ -1,0 +1,328 @@
+// The embedded backend: one better-sqlite3 connection in WAL mode with synchronous=FULL, so every
+// acknowledged write survives power loss. Writes go through `write()`, which commits all writes that
+// arrive together in one transaction (one fsync), each inside its own savepoint so that one request's
+// failure (a 409, say) rolls back only that request (docs/decisions/0003-sqlite-durability.md).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import {
+  type Credential,
+  type DeploymentGroup,
+  type GroupChange,
+  type GroupPage,
+  type PageRequest,
+  type PolicyConflict,
+  PolicyConflictError,
+  type Store,
+  StoreUnavailableError,
+} from '../store.ts';
+import { migrate } from './migrate.ts';
+
+interface GroupRow {
+  id: string;
+  name: string;
+  version_config: string;
+  policy_ids: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface CredentialRow {
+  id: string;
+  kind: 'token' | 'key';
+  name: string | null;
+  email: string | null;
+  secret_hash: string;
+  permission: 'read' | 'write';
+  accounts: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+interface PendingWrite {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const GROUP_COLUMNS = 'id, name, version_config, policy_ids, created_at, updated_at';
+
+/** SQLite result codes that mean "the storage cannot serve now", not "this request is wrong". */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. Parent directories are created. */
+  path: string;
+}
+
+export function openSqliteStore({ path }: SqliteStoreOptions): SqliteStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite';
+  private readonly statements;
+  private pending: PendingWrite[] = [];
+
+  constructor(private readonly db: Database) {
+    const prepare = (sql: string): Statement => db.prepare(sql);
+    this.statements = {
+      count: prepare('SELECT count(*) FROM deployment_groups WHERE account_id = ?').pluck(),
+      list: prepare(
+        `SELECT ${GROUP_COLUMNS} FROM deployment_groups WHERE account_id = ?
+         ORDER BY created_at, id LIMIT ? OFFSET ?`,
+      ),
+      get: prepare(`SELECT ${GROUP_COLUMNS} FROM deployment_groups WHERE id = ? AND account_id = ?`),
+      insertGroup: prepare(
+        `INSERT INTO deployment_groups (id, account_id, name, version_config, policy_ids, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      updateGroup: prepare(
+        `UPDATE deployment_groups SET name = ?, version_config = ?, policy_ids = ?, updated_at = ?
+         WHERE id = ? AND account_id = ?`,
+      ),
+      deleteGroup: prepare('DELETE FROM deployment_groups WHERE id = ? AND account_id = ?'),
+      claimPolicy: prepare(
+        `INSERT INTO policy_owners (account_id, policy_id, group_id) VALUES (?, ?, ?)
+         ON CONFLICT (account_id, policy_id) DO NOTHING`,
+      ),
+      releasePolicy: prepare('DELETE FROM policy_owners WHERE account_id = ? AND policy_id = ?'),
+      policyOwner: prepare('SELECT group_id FROM policy_owners WHERE account_id = ? AND policy_id = ?').pluck(),
+      insertCredential: prepare(
+        `INSERT INTO credentials (id, kind, name, email, secret_hash, permission, accounts, created_at, expires_at, revoked_at)
+         VALUES (@id, @kind, @name, @email, @secret_hash, @permission, @accounts, @created_at, @expires_at, @revoked_at)`,
+      ),
+      anyCredential: prepare('SELECT 1 FROM credentials LIMIT 1').pluck(),
+      credentialByHash: prepare('SELECT * FROM credentials WHERE secret_hash = ?'),
+      listCredentials: prepare('SELECT * FROM credentials ORDER BY created_at, id'),
+      revokeCredential: prepare('UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.read(() => this.db.prepare('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    this.db.close();
+  }
+
+  async listDeploymentGroups(accountId: string, { limit, offset }: PageRequest): Promise<GroupPage> {
+    return this.read(() => {
+      const total = this.statements.count.get(accountId) as number;
+      if (offset >= total) return { groups: [], total };
+      const rows = this.statements.list.all(accountId, limit, offset) as GroupRow[];
+      return { groups: rows.map(toGroup), total };
+    });
+  }
+
+  async getDeploymentGroup(accountId: string, groupId: string): Promise<DeploymentGroup | undefined> {
+    return this.read(() => {
+      const row = this.statements.get.get(groupId, accountId) as GroupRow | undefined;
+      return row && toGroup(row);
+    });
+  }
+
+  createDeploymentGroup(accountId: string, group: DeploymentGroup): Promise<void> {
+    return this.write(() => {
+      const s = this.statements;
+      s.insertGroup.run(
+        group.id,
+        accountId,
+        group.name,
+        JSON.stringify(group.version_config),
+        serializePolicyIds(group.policy_ids),
+        group.created_at,
+        group.updated_at,
+      );
+      this.claimPolicies(accountId, group.id, group.policy_ids ?? []);
+    });
+  }
+
+  updateDeploymentGroup(
+    accountId: string,
+    groupId: string,
+    change: GroupChange,
+  ): Promise<DeploymentGroup | undefined> {
+    return this.write(() => {
+      const s = this.statements;
+      const row = s.get.get(groupId, accountId) as GroupRow | undefined;
+      if (!row) return undefined;
+      const current = toGroup(row);
+      const next = change(current);
+      if (next === current) return current;
+      const held = new Set(current.policy_ids);
+      const kept = new Set(next.policy_ids);
+      for (const policyId of held) if (!kept.has(policyId)) s.releasePolicy.run(accountId, policyId);
+      this.claimPolicies(
+        accountId,
+        groupId,
+        (next.policy_ids ?? []).filter((policyId) => !held.has(policyId)),
+      );
+      s.updateGroup.run(
+        next.name,
+        JSON.stringify(next.version_config),
+        serializePolicyIds(next.policy_ids),
+        next.updated_at,
+        groupId,
+        accountId,
+      );
+      return next;
+    });
+  }
+
+  deleteDeploymentGroup(accountId: string, groupId: string): Promise<boolean> {
+    return this.write(() => this.statements.deleteGroup.run(groupId, accountId).changes > 0);
+  }
+
+  insertCredential(credential: Credential): Promise<void> {
+    return this.write(() => {
+      this.statements.insertCredential.run(toCredentialRow(credential));
+    });
+  }
+
+  insertFirstCredential(credential: Credential): Promise<boolean> {
+    return this.write(() => {
+      if (this.statements.anyCredential.get()) return false;
+      this.statements.insertCredential.run(toCredentialRow(credential));
+      return true;
+    });
+  }
+
+  async findCredentialBySecretHash(secretHash: string): Promise<Credential | undefined> {
+    return this.read(() => {
+      const row = this.statements.credentialByHash.get(secretHash) as CredentialRow | undefined;
+      return row && toCredential(row);
+    });
+  }
+
+  async listCredentials(): Promise<Credential[]> {
+    return this.read(() => (this.statements.listCredentials.all() as CredentialRow[]).map(toCredential));
+  }
+
+  revokeCredential(id: string, revokedAt: string): Promise<boolean> {
+    return this.write(() => this.statements.revokeCredential.run(revokedAt, id).changes > 0);
+  }
+
+  /** Claims each policy ID for the group; throws PolicyConflictError listing every one already owned. */
+  private claimPolicies(accountId: string, groupId: string, policyIds: string[]): void {
+    const s = this.statements;
+    const conflicts: PolicyConflict[] = [];
+    for (const policyId of policyIds) {
+      if (s.claimPolicy.run(accountId, policyId, groupId).changes === 0) {
+        conflicts.push({ policyId, groupId: s.policyOwner.get(accountId, policyId) as string });
+      }
+    }
+    if (conflicts.length > 0) throw new PolicyConflictError(conflicts);
+  }
+
+  private read<T>(query: () => T): T {
+    try {
+      return query();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /**
+   * Group commit: queues `run` and, once the current burst of requests has been read, runs every queued
+   * write in one IMMEDIATE transaction, each in its own savepoint. The promise settles after COMMIT.
+   */
+  private write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const write of batch) {
+        this.db.exec('SAVEPOINT request');
+        try {
+          outcomes.push({ ok: true, value: write.run() });
+          this.db.exec('RELEASE request');
+        } catch (error) {
+          this.db.exec('ROLLBACK TO request; RELEASE request');
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const failure = translate(error);
+      for (const write of batch) write.reject(failure);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(translate(outcome.value));
+    });
+  }
+}
+
+function translate(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailableError(error);
+  return error;
+}
+
+function serializePolicyIds(policyIds: string[] | null): string | null {
+  return policyIds === null ? null : JSON.stringify(policyIds);
+}
+
+function toGroup(row: GroupRow): DeploymentGroup {
+  return {
+    id: row.id,
+    name: row.name,
+    version_config: JSON.parse(row.version_config),
+    policy_ids: row.policy_ids === null ? null : JSON.parse(row.policy_ids),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function toCredentialRow(c: Credential): CredentialRow {
+  return {
+    id: c.id,
+    kind: c.kind,
+    name: c.name,
+    email: c.email,
+    secret_hash: c.secretHash,
+    permission: c.permission,
+    accounts: c.accounts === null ? null : JSON.stringify(c.accounts),
+    created_at: c.createdAt,
+    expires_at: c.expiresAt,
+    revoked_at: c.revokedAt,
+  };
+}
+
+function toCredential(row: CredentialRow): Credential {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    email: row.email,
+    secretHash: row.secret_hash,
+    permission: row.permission,
+    accounts: row.accounts === null ? null : JSON.parse(row.accounts),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}

@@ -1,0 +1,35 @@
+// GET /client/v4/user/tokens/verify (CONTRACT.md §1, Cloudflare's user-api-tokens-verify-token).
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { Envelope, ok } from '../http/envelope.ts';
+import { rejectOtherMethods } from '../http/not-found.ts';
+
+const VERIFY = '/client/v4/user/tokens/verify';
+
+const VerifiedToken = Type.Object({
+  id: Type.String(),
+  status: Type.Literal('active'),
+  expires_on: Type.Optional(Type.String()),
+});
+
+export function registerTokenRoutes(app: FastifyInstance): void {
+  app.get(
+    VERIFY,
+    {
+      config: { auth: 'verify' },
+      schema: {
+        response: { 200: Envelope(VerifiedToken) },
+      },
+    },
+    async (request) => {
+      const { id, expiresAt } = request.credential!;
+      return ok({ id, status: 'active' as const, ...(expiresAt ? { expires_on: toSeconds(expiresAt) } : {}) });
+    },
+  );
+  rejectOtherMethods(app, VERIFY, ['GET']);
+}
+
+/** Cloudflare's `expires_on` is RFC 3339 to the second: "2020-01-01T00:00:00Z". */
+function toSeconds(timestamp: string): string {
+  return `${timestamp.slice(0, 19)}Z`;
+}

@@ -1,0 +1,97 @@
+// Credentials: creating, verifying, listing and revoking API tokens and legacy API keys.
+// Used by the auth hook (verify) and by the CLI (create, list, revoke).
+import { now } from '../clock.ts';
+import type { Credential, Permission, Store } from '../store/store.ts';
+import {
+  constantTimeEqual,
+  generateCredentialId,
+  generateSecret,
+  hashSecret,
+  KEY_PREFIX,
+  TOKEN_PREFIX,
+} from './secrets.ts';
+
+export interface NewCredential {
+  /** null grants every account. */
+  accounts: string[] | null;
+  permission: Permission;
+  name?: string | null;
+  expiresAt?: string | null;
+}
+
+export interface CreatedCredential {
+  credential: Credential;
+  /** The secret itself: shown once, never stored. */
+  secret: string;
+}
+
+export type PresentedCredential = { kind: 'token'; secret: string } | { kind: 'key'; email: string; secret: string };
+
+export type Verification = { ok: true; credential: Credential } | { ok: false };
+
+export class TokenService {
+  constructor(private readonly store: Store) {}
+
+  async createToken(options: NewCredential): Promise<CreatedCredential> {
+    const created = build('token', options);
+    await this.store.insertCredential(created.credential);
+    return created;
+  }
+
+  async createKey(options: NewCredential & { email: string }): Promise<CreatedCredential> {
+    const created = build('key', options);
+    await this.store.insertCredential(created.credential);
+    return created;
+  }
+
+  /** The first start's operator token (all accounts, write), or undefined if any credential exists. */
+  async createOperatorTokenIfNone(): Promise<CreatedCredential | undefined> {
+    const created = build('token', { accounts: null, permission: 'write', name: 'operator' });
+    return (await this.store.insertFirstCredential(created.credential)) ? created : undefined;
+  }
+
+  /** Looks the secret up by its hash; unknown, expired, revoked and wrong-kind credentials all fail alike. */
+  async verify(presented: PresentedCredential): Promise<Verification> {
+    const credential = await this.store.findCredentialBySecretHash(hashSecret(presented.secret));
+    if (!credential || credential.kind !== presented.kind) return { ok: false };
+    if (presented.kind === 'key' && !constantTimeEqual(credential.email ?? '', presented.email.toLowerCase())) {
+      return { ok: false };
+    }
+    if (credential.revokedAt !== null) return { ok: false };
+    if (credential.expiresAt !== null && credential.expiresAt <= now()) return { ok: false };
+    return { ok: true, credential };
+  }
+
+  list(): Promise<Credential[]> {
+    return this.store.listCredentials();
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.store.revokeCredential(id, now());
+  }
+}
+
+function build(kind: 'token' | 'key', options: NewCredential & { email?: string }): CreatedCredential {
+  const secret = generateSecret(kind === 'token' ? TOKEN_PREFIX : KEY_PREFIX);
+  return {
+    secret,
+    credential: {
+      id: generateCredentialId(),
+      kind,
+      name: options.name ?? null,
+      email: options.email?.toLowerCase() ?? null,
+      secretHash: hashSecret(secret),
+      permission: options.permission,
+      accounts: options.accounts,
+      createdAt: now(),
+      expiresAt: options.expiresAt ?? null,
+      revokedAt: null,
+    },
+  };
+}
+
+/** Whether the credential may act on `accountId` with `permission`. Write implies read. */
+export function grants(credential: Credential, accountId: string, permission: Permission): boolean {
+  const accountGranted = credential.accounts === null || credential.accounts.includes(accountId);
+  return accountGranted && (permission === 'read' || credential.permission === 'write');
+}

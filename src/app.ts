@@ -1,12 +1,12 @@
 // buildApp() wires everything and never listens: tests inject requests into it, server.ts listens.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config.ts';
-import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { registerDeploymentGroupRoutes } from './deployment-groups/routes.ts';
+import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { ApiError } from './errors.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
-import { registerErrorHandler } from './http/error-handler.ts';
+import { registerErrorHandler, sendError } from './http/error-handler.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { newRayId } from './http/ray.ts';
 import { RequestLog } from './http/request-log.ts';
@@ -31,6 +31,7 @@ export function buildApp({ config, store, logger }: AppOptions): FastifyInstance
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    frameworkErrors: sendError,
   });
   app.setValidatorCompiler(validatorCompiler());
   // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
@@ -44,13 +45,6 @@ export function buildApp({ config, store, logger }: AppOptions): FastifyInstance
     // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
     if (request.routeOptions.schema?.body && !isJson(request.headers['content-type'])) {
       throw new ApiError('unsupportedMediaType');
-    }
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    // The SDKs retry 408, 409, 429 and 5xx; a deterministic 4xx must not be re-sent (CONTRACT.md §5).
-    const status = reply.statusCode;
-    if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-      reply.header('x-should-retry', 'false');
     }
   });
 

@@ -21,7 +21,9 @@ export async function tokensCommand(args: string[]): Promise<void> {
 async function create(args: string[]): Promise<void> {
   const grant = parseGrant(parse(args, GRANT_OPTIONS).values);
   const { credential, secret } = await withTokens((tokens) => tokens.createToken(grant));
-  process.stderr.write(`Created token ${credential.id} (${describeGrant(credential)}). The secret follows; it is shown only once.\n`);
+  process.stderr.write(
+    `Created token ${credential.id} (${describeGrant(credential)}). The secret follows; it is shown only once.\n`,
+  );
   process.stdout.write(`${secret}\n`);
 }
 
@@ -64,5 +66,12 @@ function status(c: Credential): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
 // read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
 import type { FastifyRequest } from 'fastify';
-import { ApiError, type ErrorDetail, ERRORS } from '../errors.ts';
+import { ApiError, ERRORS, type ErrorDetail } from '../errors.ts';
 import type { Credential, Permission } from '../store/store.ts';
 import { SECRET_SHAPE } from '../tokens/secrets.ts';
 import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';

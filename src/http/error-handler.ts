@@ -11,11 +11,22 @@ import { toViolations } from './validation.ts';
 const RETRY_AFTER_SECONDS = '1';
 
 export function registerErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const apiError = toApiError(error, request);
-    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
-    return reply.status(apiError.status).headers(apiError.headers).send(failure(apiError.details));
-  });
+  app.setErrorHandler(sendError);
+}
+
+/**
+ * Renders any error as the envelope. Also used as Fastify's `frameworkErrors` handler (malformed URLs,
+ * over-long path parameters), which runs before any hook, so the headers every error carries are set here.
+ */
+export function sendError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const apiError = toApiError(error, request);
+  if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+  reply.header('cf-ray', request.id);
+  // The SDKs retry 408, 409, 429 and 5xx; a deterministic 4xx must not be re-sent (CONTRACT.md §5).
+  if (apiError.status < 500 && apiError.status !== 408 && apiError.status !== 429) {
+    reply.header('x-should-retry', 'false');
+  }
+  return reply.status(apiError.status).headers(apiError.headers).send(failure(apiError.details));
 }
 
 function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
@@ -34,6 +45,7 @@ function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('invalidJson');
     case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
       return noRouteError(request.url);
   }
   return new ApiError('internal', {

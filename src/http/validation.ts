@@ -86,7 +86,10 @@ function describe(error: ErrorObject): { path: string; message: string } {
       };
     case 'type': {
       const nullable = (error.parentSchema as { nullable?: boolean } | undefined)?.nullable === true;
-      return { path: at, message: `${field} must be ${article(String(params.type))}${nullable ? ' or null' : ''}` };
+      return {
+        path: at,
+        message: `${field} must be ${article(String(params.type))}${nullable ? ' or null' : ''}`,
+      };
     }
     case 'minLength':
       return { path: at, message: `${field} must not be empty` };
@@ -102,11 +105,20 @@ function describe(error: ErrorObject): { path: string; message: string } {
         message: `${field} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       };
     case 'minItems':
-      return { path: at, message: `${field} must have at least ${plural(Number(params.limit), 'entry', 'entries')}` };
+      return {
+        path: at,
+        message: `${field} must have at least ${plural(Number(params.limit), 'entry', 'entries')}`,
+      };
     case 'maxItems':
-      return { path: at, message: `${field} must have at most ${plural(Number(params.limit), 'entry', 'entries')}` };
+      return {
+        path: at,
+        message: `${field} must have at most ${plural(Number(params.limit), 'entry', 'entries')}`,
+      };
     case 'uniqueItems':
-      return { path: `${at}/${params.j}`, message: `${field} must not repeat an entry (see ${at}/${params.i})` };
+      return {
+        path: `${at}/${params.j}`,
+        message: `${field} must not repeat an entry (see ${at}/${params.i})`,
+      };
     case 'minimum':
     case 'maximum':
       return { path: at, message: `${field} ${error.message}` };

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Envelope, ok } from '../http/envelope.ts';
 import { rejectOtherMethods } from '../http/not-found.ts';
+import type { Credential } from '../store/store.ts';
 
 const VERIFY = '/client/v4/user/tokens/verify';
 
@@ -22,8 +23,13 @@ export function registerTokenRoutes(app: FastifyInstance): void {
       },
     },
     async (request) => {
-      const { id, expiresAt } = request.credential!;
-      return ok({ id, status: 'active' as const, ...(expiresAt ? { expires_on: toSeconds(expiresAt) } : {}) });
+      // The 'verify' auth hook has set the credential, or answered 401 already.
+      const { id, expiresAt } = request.credential as Credential;
+      return ok({
+        id,
+        status: 'active' as const,
+        ...(expiresAt ? { expires_on: toSeconds(expiresAt) } : {}),
+      });
     },
   );
   rejectOtherMethods(app, VERIFY, ['GET']);

@@ -25,7 +25,9 @@ export interface CreatedCredential {
   secret: string;
 }
 
-export type PresentedCredential = { kind: 'token'; secret: string } | { kind: 'key'; email: string; secret: string };
+export type PresentedCredential =
+  | { kind: 'token'; secret: string }
+  | { kind: 'key'; email: string; secret: string };
 
 export type Verification = { ok: true; credential: Credential } | { ok: false };
 
@@ -54,7 +56,10 @@ export class TokenService {
   async verify(presented: PresentedCredential): Promise<Verification> {
     const credential = await this.store.findCredentialBySecretHash(hashSecret(presented.secret));
     if (!credential || credential.kind !== presented.kind) return { ok: false };
-    if (presented.kind === 'key' && !constantTimeEqual(credential.email ?? '', presented.email.toLowerCase())) {
+    if (
+      presented.kind === 'key' &&
+      !constantTimeEqual(credential.email ?? '', presented.email.toLowerCase())
+    ) {
       return { ok: false };
     }
     if (credential.revokedAt !== null) return { ok: false };

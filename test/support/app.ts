@@ -1,0 +1,111 @@
+// Builds the real app on a real SQLite file in a temp directory, with one credential of every kind the
+// tests need. Requests are injected in-process; every 200 is checked against Cloudflare's schemas.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { formatTimestamp, nowNanos } from '../../src/clock.ts';
+import { openSqliteStore } from '../../src/store/sqlite/store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { TokenService } from '../../src/tokens/service.ts';
+import { assertCloudflareShape } from './cloudflare-spec.ts';
+
+export const ACCOUNT = '0123456789abcdef0123456789abcdef';
+export const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
+export const KEY_EMAIL = 'ops@example.com';
+
+export const groupsUrl = (account = ACCOUNT) => `/client/v4/accounts/${account}/devices/deployment-groups`;
+export const groupUrl = (id: string, account = ACCOUNT) => `${groupsUrl(account)}/${id}`;
+
+export const validGroup = (overrides: Record<string, unknown> = {}) => ({
+  name: 'Engineering Ring 0',
+  version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+  ...overrides,
+});
+
+export interface Secrets {
+  /** Write on every account. */
+  admin: string;
+  /** Write on ACCOUNT only. */
+  writer: string;
+  /** Read on ACCOUNT only. */
+  reader: string;
+  /** Write on OTHER_ACCOUNT only. */
+  otherWriter: string;
+  expired: string;
+  revoked: string;
+  /** Legacy API key (with KEY_EMAIL), write on ACCOUNT. */
+  key: string;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  secrets: Secrets;
+  dir: string;
+  request(options: RequestOptions): Promise<LightMyRequestResponse & { json(): any }>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT' | 'HEAD' | 'OPTIONS';
+  url: string;
+  /** A Bearer token; `null` sends no credentials. Defaults to the admin token. */
+  token?: string | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export async function createTestApp(options: { targetEnvironments?: string[] } = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringmaster-test-'));
+  const store = openSqliteStore({ path: join(dir, 'test.db') });
+  const tokens = new TokenService(store);
+  const secret = async (promise: Promise<{ secret: string }>) => (await promise).secret;
+  const past = formatTimestamp(nowNanos() - 1_000_000_000n);
+  const revokedToken = await tokens.createToken({ accounts: [ACCOUNT], permission: 'write' });
+  await tokens.revoke(revokedToken.credential.id);
+  const secrets: Secrets = {
+    admin: await secret(tokens.createToken({ accounts: null, permission: 'write' })),
+    writer: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write' })),
+    reader: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'read' })),
+    otherWriter: await secret(tokens.createToken({ accounts: [OTHER_ACCOUNT], permission: 'write' })),
+    expired: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write', expiresAt: past })),
+    revoked: revokedToken.secret,
+    key: await secret(tokens.createKey({ accounts: [ACCOUNT], permission: 'write', email: KEY_EMAIL })),
+  };
+  const app = buildApp({
+    config: { logLevel: 'silent', targetEnvironments: options.targetEnvironments ?? ['windows', 'macos'] },
+    store,
+  });
+  await app.ready();
+
+  return {
+    app,
+    store,
+    secrets,
+    dir,
+    async request({ method = 'GET', url, token, body, headers = {} }) {
+      const bearer = token === undefined ? secrets.admin : token;
+      const response = await app.inject({
+        method,
+        url,
+        headers: {
+          ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      if (response.statusCode === 200 && url.startsWith('/client/v4/')) {
+        assertCloudflareShape(method, url, response.json());
+      }
+      return response;
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

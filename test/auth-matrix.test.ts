@@ -1,0 +1,515 @@
+// The one auth matrix (CONTRACT.md §6, DESIGN.md "one auth matrix runs against every route"): every
+// /client/v4 route × every credential situation, one case each. A route knows how to build its own
+// request and fixture and how to tell success from "nothing happened"; a situation knows which
+// credentials to present and what each kind of route must answer. Shaped after unkey's shared
+// route-role tests (apps/api/src/pkg/testutil/test_route_roles.ts).
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import {
+  ACCOUNT,
+  createTestApp,
+  groupsUrl,
+  groupUrl,
+  KEY_EMAIL,
+  OTHER_ACCOUNT,
+  type Secrets,
+  type TestApp,
+  validGroup,
+} from './support/app.ts';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Response = Awaited<ReturnType<TestApp['request']>>;
+type Group = Record<string, unknown> & { id: string };
+
+const RAY = /^[0-9a-f]{16}-[A-Z]{3}$/;
+const PERMISSIONS_DOC = /^https:\/\/developers\.cloudflare\.com\//;
+const ONE_MIB = 1024 * 1024;
+
+let t: TestApp;
+before(async () => {
+  t = await createTestApp();
+});
+after(async () => {
+  await t.close();
+});
+
+// ---- routes ------------------------------------------------------------------------------------
+
+/** Where a case's fixture group lives, and which account the request's URL names. */
+interface Placement {
+  groupAccount: string;
+  urlAccount: string;
+}
+
+/** One request, ready to send with any credentials, and the checks that go with it. */
+interface Prepared {
+  url: string;
+  body?: unknown;
+  /** The route did its job (called with the credentials the request used). */
+  succeeded(response: Response, headers: Record<string, string>): Promise<void>;
+  /** Nothing was written: the fixture group is exactly as it was, or no group was created. */
+  untouched(): Promise<void>;
+}
+
+interface Route {
+  name: string;
+  method: Method;
+  /** What the route asks of a credential: read or write on the account, or a valid API token. */
+  needs: 'read' | 'write' | 'verify';
+  /** Whether the route reads a JSON body (and so could be made to parse one). */
+  takesBody: boolean;
+  /** Whether the route addresses one existing group. */
+  item: boolean;
+  prepare(placement: Placement): Promise<Prepared>;
+}
+
+const uniqueName = () => `auth-matrix ${randomUUID()}`;
+
+async function createGroup(account: string): Promise<Group> {
+  const response = await t.request({
+    method: 'POST',
+    url: groupsUrl(account),
+    body: validGroup({ name: uniqueName() }),
+  });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json().result;
+}
+
+/** Fetches a group with the admin token: the group, or undefined when it is not found. */
+async function fetchGroup(account: string, id: string): Promise<Group | undefined> {
+  const response = await t.request({ url: groupUrl(id, account) });
+  if (response.statusCode === 404) return undefined;
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json().result;
+}
+
+/** Every group of an account, page by page, as `headers` see them. */
+async function listAll(account: string, headers: Record<string, string> = {}): Promise<Group[]> {
+  const groups: Group[] = [];
+  for (let page = 1; ; page++) {
+    const response = await t.request({
+      url: `${groupsUrl(account)}?per_page=100&page=${page}`,
+      ...(Object.keys(headers).length > 0 ? { token: null, headers } : {}),
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const result: Group[] = response.json().result;
+    if (result.length === 0) return groups;
+    groups.push(...result);
+  }
+}
+
+/** The fixture group is still exactly what it was before the request. */
+function unchanged(account: string, group: Group) {
+  return async () => assert.deepEqual(await fetchGroup(account, group.id), group);
+}
+
+const routes: Route[] = [
+  {
+    name: 'GET /deployment-groups',
+    method: 'GET',
+    needs: 'read',
+    takesBody: false,
+    item: false,
+    async prepare({ groupAccount, urlAccount }) {
+      const group = await createGroup(groupAccount);
+      return {
+        url: groupsUrl(urlAccount),
+        async succeeded(response, headers) {
+          assert.ok(Array.isArray(response.json().result));
+          // Listed to those who may see its account, and to nobody else (CONTRACT.md §5, Accounts).
+          const listed = (await listAll(urlAccount, headers)).some(({ id }) => id === group.id);
+          assert.equal(listed, groupAccount === urlAccount);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
+  {
+    name: 'POST /deployment-groups',
+    method: 'POST',
+    needs: 'write',
+    takesBody: true,
+    item: false,
+    async prepare({ groupAccount, urlAccount }) {
+      const name = uniqueName();
+      return {
+        url: groupsUrl(urlAccount),
+        body: validGroup({ name }),
+        async succeeded(response) {
+          const created: Group = response.json().result;
+          assert.equal(created.name, name);
+          assert.deepEqual(await fetchGroup(urlAccount, created.id), created);
+        },
+        async untouched() {
+          assert.equal((await listAll(groupAccount)).filter((group) => group.name === name).length, 0);
+        },
+      };
+    },
+  },
+  {
+    name: 'GET /deployment-groups/:id',
+    method: 'GET',
+    needs: 'read',
+    takesBody: false,
+    item: true,
+    async prepare({ groupAccount, urlAccount }) {
+      const group = await createGroup(groupAccount);
+      return {
+        url: groupUrl(group.id, urlAccount),
+        async succeeded(response) {
+          assert.deepEqual(response.json().result, group);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
+  {
+    name: 'PATCH /deployment-groups/:id',
+    method: 'PATCH',
+    needs: 'write',
+    takesBody: true,
+    item: true,
+    async prepare({ groupAccount, urlAccount }) {
+      const group = await createGroup(groupAccount);
+      const name = uniqueName();
+      return {
+        url: groupUrl(group.id, urlAccount),
+        body: { name },
+        async succeeded(response) {
+          const updated: Group = response.json().result;
+          assert.equal(updated.id, group.id);
+          assert.equal(updated.name, name);
+          assert.deepEqual(await fetchGroup(urlAccount, group.id), updated);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
+  {
+    name: 'DELETE /deployment-groups/:id',
+    method: 'DELETE',
+    needs: 'write',
+    takesBody: false,
+    item: true,
+    async prepare({ groupAccount, urlAccount }) {
+      const group = await createGroup(groupAccount);
+      return {
+        url: groupUrl(group.id, urlAccount),
+        async succeeded(response) {
+          assert.deepEqual(response.json().result, { id: group.id });
+          assert.equal(await fetchGroup(urlAccount, group.id), undefined);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
+  {
+    name: 'GET /user/tokens/verify',
+    method: 'GET',
+    needs: 'verify',
+    takesBody: false,
+    item: false,
+    async prepare() {
+      return {
+        url: '/client/v4/user/tokens/verify',
+        async succeeded(response) {
+          const { id, status } = response.json().result;
+          assert.equal(status, 'active');
+          assert.match(id, /^[0-9a-f]{32}$/);
+        },
+        async untouched() {},
+      };
+    },
+  },
+];
+
+// ---- situations --------------------------------------------------------------------------------
+
+interface Failure {
+  status: number;
+  code: number;
+  message?: string | RegExp;
+  /** The code inside `errors[0].error_chain` (malformed headers). */
+  chain?: number;
+  /** 403 10000 carries a `documentation_url`. */
+  documented?: boolean;
+}
+type Outcome = 'success' | Failure;
+
+interface Situation {
+  name: string;
+  headers(secrets: Secrets): Record<string, string>;
+  /** What `route` must answer; undefined when the situation means nothing for that route. */
+  expect(route: Route): Outcome | undefined;
+  placement?: Partial<Placement>;
+  /** A raw body replacing the route's own (with its Content-Type). */
+  payload?: { contentType: string; body: string };
+}
+
+const MISSING: Failure = {
+  status: 400,
+  code: 9106,
+  message: 'Missing X-Auth-Key, X-Auth-Email or Authorization headers',
+};
+const MALFORMED_AUTHORIZATION: Failure = {
+  status: 400,
+  code: 6003,
+  message: 'Invalid request headers',
+  chain: 6111,
+};
+const MALFORMED_KEY: Failure = { status: 400, code: 6003, message: 'Invalid request headers', chain: 6103 };
+const INVALID: Failure = { status: 403, code: 9109, message: 'Invalid access token' };
+const INVALID_API_TOKEN: Failure = { status: 401, code: 1000, message: 'Invalid API Token' };
+const FORBIDDEN: Failure = { status: 403, code: 10000, message: 'Authentication error', documented: true };
+const GROUP_NOT_FOUND: Failure = { status: 404, code: 2002 };
+const NO_ROUTE: Failure = { status: 404, code: 7003, message: /^Could not route to / };
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const legacy = (key: string, email = KEY_EMAIL) => ({ 'x-auth-email': email, 'x-auth-key': key });
+/** Well-formed, but no credential has it. */
+const unknownToken = `rmt_${randomBytes(32).toString('base64url')}`;
+
+/** The same answer from every route. */
+const everywhere = (outcome: Outcome) => () => outcome;
+/** A bad credential: 403 9109 on the account routes, 401 1000 on /user/tokens/verify (CONTRACT.md §6). */
+const badCredential = (route: Route) => (route.needs === 'verify' ? INVALID_API_TOKEN : INVALID);
+const onlyWithBody = (outcome: Outcome) => (route: Route) => (route.takesBody ? outcome : undefined);
+const onlyOnAccounts = (outcome: Outcome) => (route: Route) =>
+  route.needs === 'verify' ? undefined : outcome;
+
+const situations: Situation[] = [
+  { name: 'no credentials at all', headers: () => ({}), expect: everywhere(MISSING) },
+  {
+    name: 'an X-Auth-Key without X-Auth-Email',
+    headers: (s) => ({ 'x-auth-key': s.key }),
+    expect: everywhere(MISSING),
+  },
+  {
+    name: 'an Authorization header without the Bearer scheme',
+    headers: (s) => ({ authorization: s.writer }),
+    expect: everywhere(MALFORMED_AUTHORIZATION),
+  },
+  {
+    name: 'an Authorization header of a bare "Bearer"',
+    headers: () => ({ authorization: 'Bearer' }),
+    expect: everywhere(MALFORMED_AUTHORIZATION),
+  },
+  {
+    name: 'a Bearer scheme with an empty token',
+    headers: () => ({ authorization: 'Bearer ' }),
+    expect: everywhere(MALFORMED_AUTHORIZATION),
+  },
+  {
+    name: 'a Basic Authorization header',
+    headers: () => ({ authorization: 'Basic dXNlcjpwYXNzd29yZA==' }),
+    expect: everywhere(MALFORMED_AUTHORIZATION),
+  },
+  {
+    name: 'a Bearer token containing a space',
+    headers: (s) => ({ authorization: `Bearer ${s.writer} ${s.writer}` }),
+    expect: everywhere(MALFORMED_AUTHORIZATION),
+  },
+  {
+    name: 'a Bearer token in quotes',
+    headers: (s) => ({ authorization: `Bearer "${s.writer}"` }),
+    expect: everywhere(MALFORMED_AUTHORIZATION),
+  },
+  {
+    name: 'an X-Auth-Key with illegal characters',
+    headers: () => legacy('not a "key"'),
+    expect: everywhere(MALFORMED_KEY),
+  },
+  { name: 'an unknown token', headers: () => bearer(unknownToken), expect: badCredential },
+  { name: 'an expired token', headers: (s) => bearer(s.expired), expect: badCredential },
+  { name: 'a revoked token', headers: (s) => bearer(s.revoked), expect: badCredential },
+  {
+    name: 'a token presented as an X-Auth-Key',
+    headers: (s) => legacy(s.writer),
+    expect: badCredential,
+  },
+  {
+    name: 'an API key presented as a Bearer token',
+    headers: (s) => bearer(s.key),
+    expect: badCredential,
+  },
+  {
+    name: 'a legacy API key with its email',
+    headers: (s) => legacy(s.key),
+    // /user/tokens/verify verifies API tokens only.
+    expect: (route) => (route.needs === 'verify' ? INVALID_API_TOKEN : 'success'),
+  },
+  {
+    name: 'a legacy API key with another email',
+    headers: (s) => legacy(s.key, 'someone-else@example.com'),
+    expect: badCredential,
+  },
+  {
+    name: 'a read-only token',
+    headers: (s) => bearer(s.reader),
+    expect: (route) => (route.needs === 'write' ? FORBIDDEN : 'success'),
+  },
+  {
+    name: 'a token for another account',
+    headers: (s) => bearer(s.otherWriter),
+    // The token itself is valid, so /user/tokens/verify says so.
+    expect: (route) => (route.needs === 'verify' ? 'success' : FORBIDDEN),
+  },
+  { name: 'a writer token', headers: (s) => bearer(s.writer), expect: everywhere('success') },
+  // Another account's group is simply not found (CONTRACT.md §5), even by a token that may see every
+  // account; the list just does not show it.
+  ...(['writer', 'admin'] as const).map(
+    (holder): Situation => ({
+      name: `the ${holder} token and another account's group`,
+      headers: (s) => bearer(s[holder]),
+      placement: { groupAccount: OTHER_ACCOUNT },
+      expect: (route) => (route.item ? GROUP_NOT_FOUND : route.needs === 'read' ? 'success' : undefined),
+    }),
+  ),
+  ...[
+    ['an uppercase account id', ACCOUNT.toUpperCase()],
+    ['an account id of 31 hex digits', ACCOUNT.slice(1)],
+    ['an account id of 33 hex digits', `${ACCOUNT}0`],
+    ['an account id with a non-hex character', `${ACCOUNT.slice(1)}g`],
+  ].map(
+    ([name, account]): Situation => ({
+      name: `the admin token and ${name}`,
+      headers: (s) => bearer(s.admin),
+      placement: { urlAccount: account },
+      expect: onlyOnAccounts(NO_ROUTE),
+    }),
+  ),
+  {
+    // No such route exists, whoever asks: routing comes before authentication.
+    name: 'no credentials and an uppercase account id',
+    headers: () => ({}),
+    placement: { urlAccount: ACCOUNT.toUpperCase() },
+    expect: onlyOnAccounts(NO_ROUTE),
+  },
+  // Authentication runs before the body is read: an unauthenticated client learns nothing about it.
+  {
+    name: 'no credentials and a body over 1 MiB',
+    headers: () => ({}),
+    payload: {
+      contentType: 'application/json',
+      body: JSON.stringify(validGroup({ name: 'x'.repeat(ONE_MIB) })),
+    },
+    expect: onlyWithBody(MISSING),
+  },
+  {
+    name: 'no credentials and a body that is not JSON',
+    headers: () => ({}),
+    payload: { contentType: 'application/json', body: '{"name": "unterminated' },
+    expect: onlyWithBody(MISSING),
+  },
+  {
+    name: 'no credentials and a text/plain body',
+    headers: () => ({}),
+    payload: { contentType: 'text/plain', body: 'hello' },
+    expect: onlyWithBody(MISSING),
+  },
+  {
+    name: 'an unknown token and a body over 1 MiB',
+    headers: () => bearer(unknownToken),
+    payload: {
+      contentType: 'application/json',
+      body: JSON.stringify(validGroup({ name: 'x'.repeat(ONE_MIB) })),
+    },
+    expect: onlyWithBody(INVALID),
+  },
+  {
+    name: 'an unknown token and a body that is not JSON',
+    headers: () => bearer(unknownToken),
+    payload: { contentType: 'application/json', body: '{"name": "unterminated' },
+    expect: onlyWithBody(INVALID),
+  },
+  {
+    name: 'a read-only token and a body that is not JSON',
+    headers: (s) => bearer(s.reader),
+    payload: { contentType: 'application/json', body: '{"name": "unterminated' },
+    expect: onlyWithBody(FORBIDDEN),
+  },
+  {
+    // Authorization comes before validation, too.
+    name: 'a read-only token and an invalid body',
+    headers: (s) => bearer(s.reader),
+    payload: { contentType: 'application/json', body: JSON.stringify({ name: '', policy_id: 'typo' }) },
+    expect: onlyWithBody(FORBIDDEN),
+  },
+];
+
+// ---- the matrix --------------------------------------------------------------------------------
+
+function caseName(route: Route, situation: Situation, outcome: Outcome): string {
+  const answer = outcome === 'success' ? '200' : `${outcome.status} ${outcome.code}`;
+  return `${route.name} answers ${answer} to ${situation.name}`;
+}
+
+function assertFailure(response: Response, failure: Failure): void {
+  assert.equal(response.statusCode, failure.status, response.body);
+  assert.match(String(response.headers['content-type']), /^application\/json/);
+  assert.match(String(response.headers['cf-ray']), RAY);
+  if (failure.status >= 400 && failure.status < 500)
+    assert.equal(response.headers['x-should-retry'], 'false');
+
+  const body = response.json();
+  assert.deepEqual(Object.keys(body).sort(), ['errors', 'messages', 'result', 'success']);
+  assert.equal(body.success, false);
+  assert.deepEqual(body.messages, []);
+  assert.equal(body.result, null);
+  assert.ok(Array.isArray(body.errors) && body.errors.length > 0, 'errors is a non-empty array');
+  for (const error of body.errors) {
+    assert.equal(typeof error.code, 'number');
+    assert.equal(typeof error.message, 'string');
+  }
+
+  const [first] = body.errors;
+  assert.equal(first.code, failure.code);
+  if (typeof failure.message === 'string') assert.equal(first.message, failure.message);
+  else if (failure.message) assert.match(first.message, failure.message);
+  if (failure.chain !== undefined) {
+    assert.ok(Array.isArray(first.error_chain) && first.error_chain.length === 1, 'one error_chain entry');
+    assert.equal(first.error_chain[0].code, failure.chain);
+    assert.equal(typeof first.error_chain[0].message, 'string');
+  } else {
+    assert.equal(first.error_chain, undefined);
+  }
+  if (failure.documented) assert.match(first.documentation_url, PERMISSIONS_DOC);
+  else assert.equal(first.documentation_url, undefined);
+}
+
+for (const route of routes) {
+  for (const situation of situations) {
+    const outcome = situation.expect(route);
+    if (outcome === undefined) continue;
+    test(caseName(route, situation, outcome), async () => {
+      const prepared = await route.prepare({
+        groupAccount: situation.placement?.groupAccount ?? ACCOUNT,
+        urlAccount: situation.placement?.urlAccount ?? ACCOUNT,
+      });
+      const headers = situation.headers(t.secrets);
+      const response = await t.request({
+        method: route.method,
+        url: prepared.url,
+        token: null,
+        ...(situation.payload
+          ? {
+              body: situation.payload.body,
+              headers: { ...headers, 'content-type': situation.payload.contentType },
+            }
+          : { body: prepared.body, headers }),
+      });
+
+      if (outcome === 'success') {
+        assert.equal(response.statusCode, 200, response.body);
+        assert.match(String(response.headers['content-type']), /^application\/json/);
+        assert.match(String(response.headers['cf-ray']), RAY);
+        assert.equal(response.json().success, true);
+        await prepared.succeeded(response, headers);
+      } else {
+        assertFailure(response, outcome);
+        await prepared.untouched();
+      }
+    });
+  }
+}

@@ -1,5 +1,6 @@
 // buildApp() wires everything and never listens: tests inject requests into it, server.ts listens.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import type { Config } from './config.ts';
 import { registerDeploymentGroupRoutes } from './deployment-groups/routes.ts';
 import { DeploymentGroupService } from './deployment-groups/service.ts';
@@ -8,6 +9,7 @@ import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
 import { registerNotFound } from './http/not-found.ts';
+import { type Counters, MemoryCounters, RateLimiter } from './http/rate-limit.ts';
 import { newRayId } from './http/ray.ts';
 import { RequestLog } from './http/request-log.ts';
 import { validatorCompiler } from './http/validation.ts';
@@ -18,15 +20,22 @@ import { TokenService } from './tokens/service.ts';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppOptions {
-  config: Pick<Config, 'logLevel' | 'targetEnvironments'>;
+  config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'>;
   store: Store;
-  /** Pino options (e.g. a destination stream for tests); defaults to JSON lines on stdout. */
-  logger?: FastifyServerOptions['logger'];
+  /** Where rate-limit counts live (Redis when replicas share them); in this process by default. */
+  counters?: Counters;
+  /** A pino logger; defaults to JSON lines on stdout at `config.logLevel`. */
+  logger?: FastifyBaseLogger;
 }
 
-export function buildApp({ config, store, logger }: AppOptions): FastifyInstance {
+export function buildApp({
+  config,
+  store,
+  logger,
+  counters = new MemoryCounters(),
+}: AppOptions): FastifyInstance {
   const app = Fastify({
-    logger: logger ?? { level: config.logLevel },
+    loggerInstance: logger ?? pino({ level: config.logLevel }),
     genReqId: newRayId,
     logController: new RequestLog(),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -40,7 +49,14 @@ export function buildApp({ config, store, logger }: AppOptions): FastifyInstance
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cf-ray', request.id);
   });
-  app.addHook('onRequest', authenticate(new TokenService(store)));
+  app.addHook(
+    'onRequest',
+    authenticate({
+      tokens: new TokenService(store),
+      failures: new RateLimiter(counters, config.authFailureLimit, 'auth-failures', app.log),
+      requests: config.rateLimit && new RateLimiter(counters, config.rateLimit, 'default', app.log),
+    }),
+  );
   app.addHook('onRequest', async (request) => {
     // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
     if (request.routeOptions.schema?.body && !isJson(request.headers['content-type'])) {

@@ -1,4 +1,5 @@
 // The only reader of process.env. Validates everything once and fails fast, naming every bad variable.
+import { parseRateLimit, type RateLimit } from './http/rate-limit.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,9 +13,16 @@ export interface Config {
   logLevel: LogLevel;
   /** The values `version_config[].target_environment` may take besides null (CONTRACT.md §4). */
   targetEnvironments: string[];
+  /** Requests per credential and window (`RATE_LIMIT=1200/5m`); undefined = no limit (the default). */
+  rateLimit?: RateLimit;
+  /** Failed authentications per client address and window; always on (brute-force protection). */
+  authFailureLimit: RateLimit;
+  /** Share rate-limit counters across replicas through Redis; in-process counters otherwise. */
+  redisUrl?: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
+export const DEFAULT_AUTH_FAILURE_LIMIT = '60/1m';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -48,8 +56,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const rateLimit = env.RATE_LIMIT ? parseRateLimit(env.RATE_LIMIT) : undefined;
+  if (typeof rateLimit === 'string') problems.push(`RATE_LIMIT ${rateLimit}`);
+  const authFailureLimit = parseRateLimit(env.AUTH_FAILURE_LIMIT || DEFAULT_AUTH_FAILURE_LIMIT);
+  if (typeof authFailureLimit === 'string') problems.push(`AUTH_FAILURE_LIMIT ${authFailureLimit}`);
+
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(
+      `REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(redisUrl))}`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { host, port, database: database as DatabaseConfig, logLevel, targetEnvironments };
+  return {
+    host,
+    port,
+    database: database as DatabaseConfig,
+    logLevel,
+    targetEnvironments,
+    rateLimit: rateLimit as RateLimit | undefined,
+    authFailureLimit: authFailureLimit as RateLimit,
+    redisUrl,
+  };
 }
 
 /** `sqlite:<path>` or `postgres://…` / `postgresql://…`; a string result is the problem found. */

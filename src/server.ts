@@ -1,7 +1,9 @@
 // Process entry for `ringmaster serve`: load config → open store → build app → listen.
 // SIGTERM/SIGINT stop accepting, let in-flight requests finish, close the store and exit.
+import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { RedisCounters } from './http/rate-limit.ts';
 import { openStore } from './store/open.ts';
 import { TokenService } from './tokens/service.ts';
 
@@ -9,9 +11,11 @@ import { TokenService } from './tokens/service.ts';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function serve(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel });
   const store = await openStore(config.database);
+  const counters = config.redisUrl ? await RedisCounters.connect(config.redisUrl, logger) : undefined;
   const operator = await new TokenService(store).createOperatorTokenIfNone();
-  const app = buildApp({ config, store });
+  const app = buildApp({ config, store, logger, counters });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -30,6 +34,7 @@ export async function serve(config: Config): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     await app.close();
     await store.close();
+    await counters?.close();
     process.exit(0);
   };
   process.once('SIGTERM', stop);

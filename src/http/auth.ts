@@ -1,12 +1,13 @@
 // Authentication and authorization (CONTRACT.md §6), as one onRequest hook: it runs before the body is
 // read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ERRORS, type ErrorDetail } from '../errors.ts';
 import type { Credential, Permission } from '../store/store.ts';
 import { SECRET_SHAPE } from '../tokens/secrets.ts';
 import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';
 import { noRouteError } from './not-found.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,27 +24,41 @@ export const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 const PERMISSIONS_DOC = 'https://developers.cloudflare.com/fundamentals/api/reference/permissions/';
 
-export function authenticate(tokens: TokenService) {
-  return async function authenticateRequest(request: FastifyRequest): Promise<void> {
+export interface AuthOptions {
+  tokens: TokenService;
+  /** Failed authentications per client address: always on, against brute force. */
+  failures: RateLimiter;
+  /** Requests per credential, when RATE_LIMIT is set. */
+  requests?: RateLimiter;
+}
+
+export function authenticate({ tokens, failures, requests }: AuthOptions) {
+  return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const required = request.routeOptions.config.auth;
     if (required === undefined) return;
     const accountId = (request.params as { account_id?: string }).account_id;
     if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw noRouteError(request.url);
 
     const presented = presentedCredential(request.headers);
+    const blocked = await failures.check(request.ip, 0);
+    if (!blocked.allowed) throw new ApiError('rateLimited', { headers: blocked.headers });
     const verification = await tokens.verify(presented);
-    if (required === 'verify') {
-      if (!verification.ok || presented.kind !== 'token') throw new ApiError('invalidApiToken');
-      request.credential = verification.credential;
-      return;
+    if (!verification.ok || (required === 'verify' && presented.kind !== 'token')) {
+      await failures.check(request.ip);
+      throw new ApiError(required === 'verify' ? 'invalidApiToken' : 'invalidCredentials');
     }
-    if (!verification.ok) throw new ApiError('invalidCredentials');
-    if (accountId === undefined || !grants(verification.credential, accountId, required)) {
+    const credential = verification.credential;
+    if (requests) {
+      const decision = await requests.check(credential.id);
+      reply.headers(decision.headers);
+      if (!decision.allowed) throw new ApiError('rateLimited', { headers: decision.headers });
+    }
+    if (required !== 'verify' && (accountId === undefined || !grants(credential, accountId, required))) {
       throw new ApiError('forbidden', {
         details: [{ ...detail('forbidden'), documentation_url: PERMISSIONS_DOC }],
       });
     }
-    request.credential = verification.credential;
+    request.credential = credential;
   };
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { formatTimestamp, nowNanos } from '../../src/clock.ts';
+import type { Counters, RateLimit } from '../../src/http/rate-limit.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TokenService } from '../../src/tokens/service.ts';
@@ -57,7 +58,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-export async function createTestApp(options: { targetEnvironments?: string[] } = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  targetEnvironments?: string[];
+  rateLimit?: RateLimit;
+  /** Defaults to a limit no test reaches, so the auth matrix can fail authentication freely. */
+  authFailureLimit?: RateLimit;
+  counters?: Counters;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'ringmaster-test-'));
   const store = openSqliteStore({ path: join(dir, 'test.db') });
   const tokens = new TokenService(store);
@@ -75,8 +84,14 @@ export async function createTestApp(options: { targetEnvironments?: string[] } =
     key: await secret(tokens.createKey({ accounts: [ACCOUNT], permission: 'write', email: KEY_EMAIL })),
   };
   const app = buildApp({
-    config: { logLevel: 'silent', targetEnvironments: options.targetEnvironments ?? ['windows', 'macos'] },
+    config: {
+      logLevel: 'silent',
+      targetEnvironments: options.targetEnvironments ?? ['windows', 'macos'],
+      rateLimit: options.rateLimit,
+      authFailureLimit: options.authFailureLimit ?? { limit: 1_000_000, windowSeconds: 60 },
+    },
     store,
+    counters: options.counters,
   });
   await app.ready();
 

@@ -1,0 +1,131 @@
+// Rate limiting with Cloudflare's behaviour (CONTRACT.md §7; developers.cloudflare.com/fundamentals/api/
+// reference/limits): a fixed window per key ("1200 requests per five minutes per user; past it, calls are
+// blocked until the window ends"), the IETF-draft `Ratelimit` / `Ratelimit-Policy` headers, and 429 code 971
+// with `Retry-After`. Windows are aligned to the epoch, so replicas sharing counters in Redis agree on them.
+import type { FastifyBaseLogger } from 'fastify';
+
+export interface RateLimit {
+  limit: number;
+  windowSeconds: number;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** "1200/5m" → { limit: 1200, windowSeconds: 300 }; a string result is the problem found. */
+export function parseRateLimit(text: string): RateLimit | string {
+  const match = /^([1-9]\d{0,8})\/([1-9]\d{0,5})?([smh])$/.exec(text.trim());
+  if (!match) return `must look like <count>/<window>, e.g. 1200/5m or 10/1s, got ${JSON.stringify(text)}`;
+  const [, count, amount, unit] = match as unknown as [string, string, string | undefined, string];
+  return { limit: Number(count), windowSeconds: Number(amount ?? 1) * (UNIT_SECONDS[unit] as number) };
+}
+
+/** Where counts live: this process, or Redis for counters shared by every replica. */
+export interface Counters {
+  /** Adds `by` (0 to only read) to the key's count in the window and returns the new count. */
+  add(key: string, by: number, windowMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class MemoryCounters implements Counters {
+  private windows = new Map<string, number>();
+  private windowStart = 0;
+
+  async add(key: string, by: number, windowMs: number): Promise<number> {
+    // Keys embed their window start; drop every count once no key of an older window can be asked for.
+    const start = Math.floor(Date.now() / windowMs) * windowMs;
+    if (start > this.windowStart) {
+      this.windowStart = start;
+      this.windows = new Map([...this.windows].filter(([k]) => k.endsWith(`:${start}`)));
+    }
+    const count = (this.windows.get(key) ?? 0) + by;
+    if (by > 0) this.windows.set(key, count);
+    return count;
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface Decision {
+  allowed: boolean;
+  remaining: number;
+  /** Seconds until the window resets, rounded up. */
+  resetSeconds: number;
+  headers: Record<string, string>;
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly counters: Counters,
+    private readonly rule: RateLimit,
+    /** The policy name in the headers and the counter keys' prefix. */
+    private readonly name: string,
+    private readonly log?: FastifyBaseLogger,
+  ) {}
+
+  /** Counts one request for `key` (or only reads the count with `by = 0`) and decides. */
+  async check(key: string, by = 1): Promise<Decision> {
+    const windowMs = this.rule.windowSeconds * 1000;
+    const now = Date.now();
+    const start = Math.floor(now / windowMs) * windowMs;
+    let count: number;
+    try {
+      count = await this.counters.add(`${this.name}:${key}:${start}`, by, windowMs);
+    } catch (error) {
+      // Fail open: a counter outage must not take the API down with it.
+      this.log?.warn({ err: error }, 'rate limit counters unavailable; allowing the request');
+      count = 0;
+    }
+    const allowed = by === 0 ? count < this.rule.limit : count <= this.rule.limit;
+    const remaining = Math.max(0, this.rule.limit - count);
+    const resetSeconds = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+    return {
+      allowed,
+      remaining,
+      resetSeconds,
+      headers: {
+        ratelimit: `"${this.name}";r=${remaining};t=${resetSeconds}`,
+        'ratelimit-policy': `"${this.name}";q=${this.rule.limit};w=${this.rule.windowSeconds}`,
+        ...(allowed ? {} : { 'retry-after': String(resetSeconds) }),
+      },
+    };
+  }
+}
+
+/** Counters in Redis, shared by every replica: INCRBY and PEXPIRE in one MULTI per request. */
+export class RedisCounters implements Counters {
+  private constructor(private readonly client: RedisClient) {}
+
+  static async connect(url: string, log?: FastifyBaseLogger): Promise<RedisCounters> {
+    const { createClient } = await import('@redis/client');
+    const client = createClient({
+      url,
+      // Don't queue commands while disconnected: fail fast, and the limiter fails open.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(retries * 200, 2000) },
+    });
+    client.on('error', (error) => log?.warn({ err: error }, 'redis error'));
+    await client.connect();
+    return new RedisCounters(client as unknown as RedisClient);
+  }
+
+  async add(key: string, by: number, windowMs: number): Promise<number> {
+    if (by === 0) return Number((await this.client.get(key)) ?? 0);
+    const [count] = await this.client.multi().incrBy(key, by).pExpire(key, windowMs).exec();
+    return Number(count);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** The few commands used, so the client's large generic types stay out of this file. */
+interface RedisClient {
+  get(key: string): Promise<string | null>;
+  multi(): {
+    incrBy(key: string, by: number): ReturnType<RedisClient['multi']>;
+    pExpire(key: string, ms: number): ReturnType<RedisClient['multi']>;
+    exec(): Promise<unknown[]>;
+  };
+  close(): Promise<void>;
+}

@@ -1,0 +1,115 @@
+// Rate limiting as Cloudflare does it (CONTRACT.md §7): per credential when RATE_LIMIT is set, failed
+// authentications per client address always, counters shared through Redis across replicas.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildApp } from '../src/app.ts';
+import { parseRateLimit, RedisCounters } from '../src/http/rate-limit.ts';
+import { ACCOUNT, createTestApp, groupsUrl } from './support/app.ts';
+
+const REDIS_URL = process.env.RINGMASTER_TEST_REDIS_URL;
+if (!REDIS_URL)
+  console.log('# Redis-shared rate-limit test did not run: RINGMASTER_TEST_REDIS_URL is not set');
+
+test('parses count/window rules and rejects anything else', () => {
+  assert.deepEqual(parseRateLimit('1200/5m'), { limit: 1200, windowSeconds: 300 });
+  assert.deepEqual(parseRateLimit('10/s'), { limit: 10, windowSeconds: 1 });
+  assert.deepEqual(parseRateLimit('50/2h'), { limit: 50, windowSeconds: 7200 });
+  for (const bad of ['', '1200', '0/1m', '10/0m', '10/1d', 'ten/1m', '-1/1m']) {
+    assert.equal(typeof parseRateLimit(bad), 'string', bad);
+  }
+});
+
+test('sends no rate-limit headers when RATE_LIMIT is not set', async () => {
+  const t = await createTestApp();
+  try {
+    const response = await t.request({ url: groupsUrl() });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers.ratelimit, undefined);
+    assert.equal(response.headers['ratelimit-policy'], undefined);
+  } finally {
+    await t.close();
+  }
+});
+
+test('limits each credential to its quota with Cloudflare’s headers, then answers 429 code 971', async () => {
+  const t = await createTestApp({ rateLimit: { limit: 3, windowSeconds: 300 } });
+  try {
+    for (let i = 1; i <= 3; i++) {
+      const response = await t.request({ url: groupsUrl(), token: t.secrets.writer });
+      assert.equal(response.statusCode, 200);
+      assert.match(response.headers.ratelimit as string, new RegExp(`^"default";r=${3 - i};t=\\d+$`));
+      assert.equal(response.headers['ratelimit-policy'], '"default";q=3;w=300');
+    }
+    const limited = await t.request({ url: groupsUrl(), token: t.secrets.writer });
+    assert.equal(limited.statusCode, 429);
+    const body = limited.json();
+    assert.equal(body.success, false);
+    assert.equal(body.errors[0].code, 971);
+    const retryAfter = Number(limited.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 300, `Retry-After ${retryAfter}`);
+    assert.equal(limited.headers['x-should-retry'], undefined, 'the SDKs may retry a 429');
+    // Writes are refused too, and nothing is written.
+    const write = await t.request({ method: 'POST', url: groupsUrl(), token: t.secrets.writer, body: {} });
+    assert.equal(write.statusCode, 429);
+    // Another credential has its own quota.
+    assert.equal((await t.request({ url: groupsUrl(), token: t.secrets.reader })).statusCode, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+test('limits failed authentications per client address, even for a later valid token', async () => {
+  const t = await createTestApp({ authFailureLimit: { limit: 2, windowSeconds: 60 } });
+  try {
+    const attempt = (token: string, remoteAddress = '203.0.113.7') =>
+      t.app.inject({ url: groupsUrl(), remoteAddress, headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await attempt('rmt_guess1')).statusCode, 403);
+    assert.equal((await attempt('rmt_guess2')).statusCode, 403);
+    const blocked = await attempt(t.secrets.admin);
+    assert.equal(blocked.statusCode, 429);
+    assert.equal(blocked.json().errors[0].code, 971);
+    assert.ok(Number(blocked.headers['retry-after']) >= 1);
+    // Another address is not affected.
+    assert.equal((await attempt(t.secrets.admin, '203.0.113.8')).statusCode, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+test('replicas share counters through Redis', {
+  skip: !REDIS_URL && 'RINGMASTER_TEST_REDIS_URL is not set',
+}, async () => {
+  const t = await createTestApp();
+  const counters = [
+    await RedisCounters.connect(REDIS_URL as string),
+    await RedisCounters.connect(REDIS_URL as string),
+  ];
+  // A window of its own per run, so leftovers from earlier runs cannot interfere.
+  const rule = { limit: 4, windowSeconds: 3600 + Math.floor(Math.random() * 3600) };
+  const replicas = counters.map((c) =>
+    buildApp({
+      config: {
+        logLevel: 'silent',
+        targetEnvironments: ['windows'],
+        rateLimit: rule,
+        authFailureLimit: rule,
+      },
+      store: t.store,
+      counters: c,
+    }),
+  );
+  try {
+    const get = (i: number) =>
+      replicas[i % 2]!.inject({
+        url: groupsUrl(ACCOUNT),
+        headers: { authorization: `Bearer ${t.secrets.writer}` },
+      });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await get(i)).statusCode);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+  } finally {
+    for (const app of replicas) await app.close();
+    for (const c of counters) await c.close();
+    await t.close();
+  }
+});

@@ -8,6 +8,7 @@ import { ApiError } from './errors.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
+import { clientErrorHandler, LIMITS } from './http/limits.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { type Counters, MemoryCounters, RateLimiter } from './http/rate-limit.ts';
 import { newRayId } from './http/ray.ts';
@@ -16,8 +17,6 @@ import { validatorCompiler } from './http/validation.ts';
 import type { Store } from './store/store.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
-
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AppOptions {
   config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'>;
@@ -38,10 +37,17 @@ export function buildApp({
     loggerInstance: logger ?? pino({ level: config.logLevel }),
     genReqId: newRayId,
     logController: new RequestLog(),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: LIMITS.bodyBytes,
+    http: { maxHeaderSize: LIMITS.headerBytes },
+    requestTimeout: LIMITS.requestTimeoutMs,
+    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
+    routerOptions: { maxParamLength: LIMITS.maxParamLength },
+    clientErrorHandler,
     return503OnClosing: true,
     frameworkErrors: sendError,
   });
+  app.server.headersTimeout = LIMITS.headersTimeoutMs;
+  app.server.maxConnections = LIMITS.maxConnections;
   app.setValidatorCompiler(validatorCompiler());
   // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
   app.removeContentTypeParser('text/plain');

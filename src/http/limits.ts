@@ -1,0 +1,47 @@
+// Every limit the server puts on a client, in one place (README "Limits"). Slow or oversized requests are
+// cut off with the same Cloudflare envelope as every other failure — Node's own bare answers would not be.
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { ERRORS, type ErrorKey } from '../errors.ts';
+import { newRayId } from './ray.ts';
+
+export const LIMITS = {
+  /** Request body (CONTRACT.md §4); more → 413. */
+  bodyBytes: 1024 * 1024,
+  /** All request headers together (Node's default); more → 431. */
+  headerBytes: 16 * 1024,
+  /** Until the last header byte has arrived (slowloris); slower → 408. */
+  headersTimeoutMs: 10_000,
+  /** Until the whole request has arrived; slower → 408. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 72_000,
+  /** Open connections per process; more are closed at once (set by server.ts). */
+  maxConnections: 10_000,
+  /** Path parameters longer than this (ids are ≤ 36) are "no route". */
+  maxParamLength: 100,
+} as const;
+
+/**
+ * Answers protocol-level client errors (timeouts, oversized headers, unparsable HTTP) with the
+ * envelope, then closes the connection: after such an error the stream cannot be trusted.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const key: ErrorKey =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? 'requestTimeout'
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? 'headersTooLarge'
+        : 'malformedRequest';
+  const { status, code, message } = ERRORS[key];
+  const body = JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `cf-ray: ${newRayId()}\r\n${status === 408 ? '' : 'x-should-retry: false\r\n'}connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}

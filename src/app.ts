@@ -1,4 +1,5 @@
 // buildApp() wires everything and never listens: tests inject requests into it, server.ts listens.
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import type { Config } from './config.ts';
@@ -8,15 +9,20 @@ import { ApiError } from './errors.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
-import { clientErrorHandler, LIMITS } from './http/limits.ts';
+import { clientErrorHandler, LIMITS, type Limits } from './http/limits.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { type Counters, MemoryCounters, RateLimiter } from './http/rate-limit.ts';
 import { newRayId } from './http/ray.ts';
 import { RequestLog } from './http/request-log.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
+
+const PACKAGE_VERSION: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).version;
 
 export interface AppOptions {
   config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'>;
@@ -25,6 +31,8 @@ export interface AppOptions {
   counters?: Counters;
   /** A pino logger; defaults to JSON lines on stdout at `config.logLevel`. */
   logger?: FastifyBaseLogger;
+  /** Overrides of the client limits, for tests that cannot wait out the real timeouts. */
+  limits?: Partial<Limits>;
 }
 
 export function buildApp({
@@ -32,22 +40,24 @@ export function buildApp({
   store,
   logger,
   counters = new MemoryCounters(),
+  limits: overrides,
 }: AppOptions): FastifyInstance {
+  const limits: Limits = { ...LIMITS, ...overrides };
   const app = Fastify({
     loggerInstance: logger ?? pino({ level: config.logLevel }),
     genReqId: newRayId,
     logController: new RequestLog(),
-    bodyLimit: LIMITS.bodyBytes,
-    http: { maxHeaderSize: LIMITS.headerBytes },
-    requestTimeout: LIMITS.requestTimeoutMs,
-    keepAliveTimeout: LIMITS.keepAliveTimeoutMs,
-    routerOptions: { maxParamLength: LIMITS.maxParamLength },
+    bodyLimit: limits.bodyBytes,
+    http: { maxHeaderSize: limits.headerBytes, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    routerOptions: { maxParamLength: limits.maxParamLength },
     clientErrorHandler,
     return503OnClosing: true,
     frameworkErrors: sendError,
   });
-  app.server.headersTimeout = LIMITS.headersTimeoutMs;
-  app.server.maxConnections = LIMITS.maxConnections;
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.maxConnections = limits.maxConnections;
   app.setValidatorCompiler(validatorCompiler());
   // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
   app.removeContentTypeParser('text/plain');
@@ -72,9 +82,13 @@ export function buildApp({
 
   registerErrorHandler(app);
   registerNotFound(app);
-  registerHealthRoutes(app, store);
-  registerTokenRoutes(app);
-  registerDeploymentGroupRoutes(app, new DeploymentGroupService(store), config.targetEnvironments);
+  registerOpenApi(app, PACKAGE_VERSION);
+  // Routes are registered once the OpenAPI plugin has loaded, so that it sees every one of them.
+  app.register(async (api) => {
+    registerHealthRoutes(api, store);
+    registerTokenRoutes(api);
+    registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
+  });
   return app;
 }
 

@@ -1,6 +1,6 @@
 // HTTP in, plain data out: the five Deployment Groups operations (CONTRACT.md §1). Rules live in service.ts.
 import type { FastifyInstance } from 'fastify';
-import { Envelope, ok, okPage, PageEnvelope } from '../http/envelope.ts';
+import { API_PREFIX, Envelope, ok, okPage, PageEnvelope } from '../http/envelope.ts';
 import { rejectOtherMethods } from '../http/not-found.ts';
 import { PageQuery, pageRequest, resultInfo } from '../http/pagination.ts';
 import {
@@ -15,7 +15,8 @@ import {
 } from './schemas.ts';
 import type { DeploymentGroupService } from './service.ts';
 
-const COLLECTION = '/client/v4/accounts/:account_id/devices/deployment-groups';
+const COLLECTION = `${API_PREFIX}/accounts/:account_id/devices/deployment-groups`;
+const TAGS = ['Deployment Groups'];
 const ITEM = `${COLLECTION}/:group_id`;
 
 interface AccountRoute {
@@ -35,6 +36,9 @@ export function registerDeploymentGroupRoutes(
     {
       config: { auth: 'read' },
       schema: {
+        operationId: 'list-deployment-groups',
+        summary: 'List deployment groups',
+        tags: TAGS,
         params: AccountParams,
         querystring: PageQuery,
         response: { 200: PageEnvelope(DeploymentGroupSchema) },
@@ -53,6 +57,9 @@ export function registerDeploymentGroupRoutes(
     {
       config: { auth: 'write' },
       schema: {
+        operationId: 'create-deployment-group',
+        summary: 'Create deployment group',
+        tags: TAGS,
         params: AccountParams,
         body: createBodySchema(targetEnvironments),
         response: { 200: Envelope(DeploymentGroupSchema) },
@@ -66,11 +73,15 @@ export function registerDeploymentGroupRoutes(
     {
       config: { auth: 'read' },
       schema: {
+        operationId: 'get-deployment-group',
+        summary: 'Get deployment group',
+        tags: TAGS,
         params: GroupParams,
         response: { 200: Envelope(DeploymentGroupSchema) },
       },
     },
-    async (request) => ok(await service.getDeploymentGroup(request.params.account_id, request.params.group_id)),
+    async (request) =>
+      ok(await service.getDeploymentGroup(request.params.account_id, request.params.group_id)),
   );
 
   app.patch<GroupRoute & { Body: UpdateBody }>(
@@ -78,6 +89,9 @@ export function registerDeploymentGroupRoutes(
     {
       config: { auth: 'write' },
       schema: {
+        operationId: 'update-deployment-group',
+        summary: 'Update deployment group',
+        tags: TAGS,
         params: GroupParams,
         body: updateBodySchema(targetEnvironments),
         response: { 200: Envelope(DeploymentGroupSchema) },
@@ -94,6 +108,9 @@ export function registerDeploymentGroupRoutes(
     {
       config: { auth: 'write' },
       schema: {
+        operationId: 'delete-deployment-group',
+        summary: 'Delete deployment group',
+        tags: TAGS,
         params: GroupParams,
         response: { 200: Envelope(DeletedSchema) },
       },

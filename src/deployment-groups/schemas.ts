@@ -67,10 +67,13 @@ const PolicyIds = Type.Unsafe<string[] | null>({
 });
 
 /** Read-only fields a client may echo back (GET-modify-PATCH); accepted and ignored. */
+const ignored = {
+  description: 'Read-only; accepted and ignored, so that GET-modify-PATCH round-trips work.',
+};
 const ReadOnlyFields = {
-  id: Type.Optional(Type.Unknown()),
-  created_at: Type.Optional(Type.Unknown()),
-  updated_at: Type.Optional(Type.Unknown()),
+  id: Type.Optional(Type.Unknown(ignored)),
+  created_at: Type.Optional(Type.Unknown(ignored)),
+  updated_at: Type.Optional(Type.Unknown(ignored)),
 };
 
 export function createBodySchema(environments: string[]) {
@@ -100,8 +103,12 @@ export function updateBodySchema(environments: string[]) {
 export type CreateBody = Static<ReturnType<typeof createBodySchema>>;
 export type UpdateBody = Static<ReturnType<typeof updateBodySchema>>;
 
-export const GroupParams = Type.Object({ account_id: Type.String(), group_id: Type.String() });
-export const AccountParams = Type.Object({ account_id: Type.String() });
+// Account IDs are checked (32 lowercase hex, else 404 7003) by the auth hook before validation runs;
+// the pattern here documents it.
+const AccountId = Type.String({ pattern: '^[0-9a-f]{32}$', description: 'The account ID (32 hex digits).' });
+const GroupId = Type.String({ description: 'The deployment group ID (a UUID); anything else is not found.' });
+export const AccountParams = Type.Object({ account_id: AccountId });
+export const GroupParams = Type.Object({ account_id: AccountId, group_id: GroupId });
 
 /** The response object; serialization drops anything not listed here. */
 export const DeploymentGroupSchema = Type.Object({

@@ -2,6 +2,9 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { ErrorDetail } from '../errors.ts';
 
+/** Where Cloudflare's v4 API lives; clients set their base URL to this on our host. */
+export const API_PREFIX = '/client/v4';
+
 export interface ResultInfo {
   page: number;
   per_page: number;

@@ -20,7 +20,11 @@ export const LIMITS = {
   maxConnections: 10_000,
   /** Path parameters longer than this (ids are ≤ 36) are "no route". */
   maxParamLength: 100,
+  /** How often Node enforces the headers and request timeouts (its default, 30 s, lets a slowloris stay 40 s). */
+  timeoutCheckIntervalMs: 1_000,
 } as const;
+
+export type Limits = { readonly [K in keyof typeof LIMITS]: number };
 
 /**
  * Answers protocol-level client errors (timeouts, oversized headers, unparsable HTTP) with the

@@ -28,6 +28,7 @@ export function rejectOtherMethods(app: FastifyInstance, url: string, allowed: H
   app.route({
     method: METHODS.filter((method) => !served.includes(method)),
     url,
+    schema: { hide: true },
     onRequest: async () => {
       throw new ApiError('methodNotAllowed', { headers: { allow } });
     },

@@ -4,14 +4,17 @@ import { Type } from '@sinclair/typebox';
 import type { PageRequest } from '../store/store.ts';
 import type { ResultInfo } from './envelope.ts';
 
+// Optional, with defaults that validation fills in: handlers always see both as numbers.
 export const PageQuery = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1, description: 'The page number to return.' }),
-  per_page: Type.Integer({
-    minimum: 1,
-    maximum: 100,
-    default: 50,
-    description: 'The maximum number of deployment groups to return per page.',
-  }),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'The page number to return.' })),
+  per_page: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 50,
+      description: 'The maximum number of deployment groups to return per page.',
+    }),
+  ),
 });
 
 export function pageRequest(page: number, perPage: number): PageRequest {

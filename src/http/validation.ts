@@ -50,7 +50,14 @@ function newBodyAjv(): Ajv {
 }
 
 function newParameterAjv(): Ajv {
-  return new Ajv({ allErrors: true, verbose: true, coerceTypes: true, useDefaults: true });
+  // strictNumbers: "1e400" coerces to Infinity, which must fail `integer` rather than reach the serializer.
+  return new Ajv({
+    allErrors: true,
+    verbose: true,
+    coerceTypes: true,
+    useDefaults: true,
+    strictNumbers: true,
+  });
 }
 
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {

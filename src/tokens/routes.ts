@@ -1,11 +1,11 @@
 // GET /client/v4/user/tokens/verify (CONTRACT.md §1, Cloudflare's user-api-tokens-verify-token).
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { Envelope, ok } from '../http/envelope.ts';
+import { API_PREFIX, Envelope, ok } from '../http/envelope.ts';
 import { rejectOtherMethods } from '../http/not-found.ts';
 import type { Credential } from '../store/store.ts';
 
-const VERIFY = '/client/v4/user/tokens/verify';
+const VERIFY = `${API_PREFIX}/user/tokens/verify`;
 
 const VerifiedToken = Type.Object({
   id: Type.String(),
@@ -19,6 +19,10 @@ export function registerTokenRoutes(app: FastifyInstance): void {
     {
       config: { auth: 'verify' },
       schema: {
+        operationId: 'user-api-tokens-verify-token',
+        summary: 'Verify Token',
+        tags: ['User API Tokens'],
+        security: [{ api_token: [] }],
         response: { 200: Envelope(VerifiedToken) },
       },
     },

@@ -1,0 +1,190 @@
+// The OpenAPI document: generated from the route schemas, served, committed without drift, and compared
+// operation by operation with Cloudflare's published subset. Every difference found must be one of the
+// intended differences listed below with its reason — and every listed one must still exist.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { createTestApp } from './support/app.ts';
+import { SPEC_PATH, specAvailable } from './support/cloudflare-spec.ts';
+import { generateOpenApi } from './support/openapi.ts';
+
+type Json = Record<string, any>;
+
+const COMMITTED = new URL('../openapi/openapi.json', import.meta.url);
+
+/** Intended differences from Cloudflare's spec, each with the reason (CONTRACT.md §4 marks these [ours]). */
+const INTENDED: Record<string, string> = {
+  'create-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)[^\\\\p{Cc}\\\\p{Cs}]*$"':
+    'names must contain a non-space character and no control characters or lone surrogates (§4 [ours])',
+  'update-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)[^\\\\p{Cc}\\\\p{Cs}]*$"':
+    'as on create',
+  'create-deployment-group body.version_config.maxItems: cloudflare=undefined ours=16':
+    'at most 16 entries (§4 [ours]): one per environment is the most that makes sense',
+  'update-deployment-group body.version_config.maxItems: cloudflare=undefined ours=16': 'as on create',
+  'update-deployment-group body.version_config.minItems: cloudflare=undefined ours=1':
+    'an update may not empty version_config: a group without versions pins nothing (§4 [ours])',
+  'create-deployment-group body.version_config.items.target_environment.enum: cloudflare=undefined ours=["windows","macos",null]':
+    'only configured environments (TARGET_ENVIRONMENTS) or null (§4 [ours]); a typo must not create a dead entry',
+  'update-deployment-group body.version_config.items.target_environment.enum: cloudflare=undefined ours=["windows","macos",null]':
+    'as on create',
+  'create-deployment-group body.version_config.items.version.pattern: cloudflare=undefined ours="^\\\\d{4}\\\\.(?:[1-9]|1[0-2])\\\\.\\\\d+\\\\.\\\\d+$"':
+    'WARP versions are YYYY.M.BUILD.TRACK (§4 [ours], from Cloudflare’s release notes)',
+  'update-deployment-group body.version_config.items.version.pattern: cloudflare=undefined ours="^\\\\d{4}\\\\.(?:[1-9]|1[0-2])\\\\.\\\\d+\\\\.\\\\d+$"':
+    'as on create',
+  'create-deployment-group body.policy_ids.type: cloudflare="array" ours=["array","null"]':
+    'null is accepted as "not set" (Terraform sends null for an absent attribute)',
+  'update-deployment-group body.policy_ids.type: cloudflare="array" ours=["array","null"]':
+    'null clears the list (§4: Terraform sends null when the attribute is removed)',
+  'create-deployment-group body.policy_ids.maxItems: cloudflare=undefined ours=1000':
+    'at most 1000 policy IDs per group (§4 [ours]): bounds request size and ownership work',
+  'update-deployment-group body.policy_ids.maxItems: cloudflare=undefined ours=1000': 'as on create',
+  'create-deployment-group body.policy_ids.uniqueItems: cloudflare=undefined ours=true':
+    'a policy ID listed twice is a client mistake (§4 [ours])',
+  'update-deployment-group body.policy_ids.uniqueItems: cloudflare=undefined ours=true': 'as on create',
+  'create-deployment-group body.policy_ids.items.minLength: cloudflare=undefined ours=1':
+    'policy IDs are 1–36 printable characters (§4: device profile IDs are UUIDs)',
+  'create-deployment-group body.policy_ids.items.maxLength: cloudflare=undefined ours=36': 'as above',
+  'create-deployment-group body.policy_ids.items.pattern: cloudflare=undefined ours="^[!-~]+$"': 'as above',
+  'update-deployment-group body.policy_ids.items.minLength: cloudflare=undefined ours=1': 'as above',
+  'update-deployment-group body.policy_ids.items.maxLength: cloudflare=undefined ours=36': 'as above',
+  'update-deployment-group body.policy_ids.items.pattern: cloudflare=undefined ours="^[!-~]+$"': 'as above',
+  'create-deployment-group body.additionalProperties: cloudflare=undefined ours=false':
+    'unknown fields are rejected so that a typo like policy_id is not silently ignored (§4 [ours])',
+  'update-deployment-group body.additionalProperties: cloudflare=undefined ours=false': 'as on create',
+  'create-deployment-group body.version_config.items.additionalProperties: cloudflare=undefined ours=false':
+    'as above, inside version_config entries',
+  'update-deployment-group body.version_config.items.additionalProperties: cloudflare=undefined ours=false':
+    'as above',
+};
+
+test('the committed openapi/openapi.json matches the code (run `npm run openapi` after changing a schema)', async () => {
+  assert.equal(readFileSync(COMMITTED, 'utf8'), await generateOpenApi());
+});
+
+test('the document is served without credentials at /client/v4/openapi.json as OpenAPI 3.1', async () => {
+  const t = await createTestApp();
+  try {
+    const response = await t.request({ url: '/client/v4/openapi.json', token: null });
+    assert.equal(response.statusCode, 200);
+    const document = response.json();
+    assert.equal(document.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(document.paths).sort(), [
+      '/accounts/{account_id}/devices/deployment-groups',
+      '/accounts/{account_id}/devices/deployment-groups/{group_id}',
+      '/user/tokens/verify',
+    ]);
+    assert.ok(!JSON.stringify(document).includes('"nullable"'), '3.1 has no nullable keyword');
+  } finally {
+    await t.close();
+  }
+});
+
+test('every operation matches Cloudflare’s published one, apart from the listed intended differences', {
+  skip: !specAvailable && `Cloudflare's spec is absent at ${SPEC_PATH}`,
+}, () => {
+  const ours = JSON.parse(readFileSync(COMMITTED, 'utf8'));
+  const theirs = JSON.parse(readFileSync(SPEC_PATH, 'utf8'));
+  const differences = compare(theirs, ours);
+  const unexpected = differences.filter((d) => !(d in INTENDED));
+  const stale = Object.keys(INTENDED).filter((d) => !differences.includes(d));
+  assert.deepEqual(unexpected, [], 'differences that are not listed as intended');
+  assert.deepEqual(stale, [], 'listed differences that no longer exist');
+});
+
+const CONSTRAINTS = [
+  'type',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'enum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minimum',
+  'maximum',
+  'default',
+  'additionalProperties',
+];
+
+/** Differences between two OpenAPI documents, as stable one-line strings. */
+function compare(theirs: Json, ours: Json): string[] {
+  const out: string[] = [];
+  const resolveTheirs = (node: Json) => resolve(theirs, node);
+  const resolveOurs = (node: Json) => resolve(ours, node);
+  for (const [path, operations] of Object.entries(theirs.paths as Json)) {
+    for (const [method, theirOp] of Object.entries(operations as Json)) {
+      const ourOp = ours.paths[path]?.[method];
+      const id = theirOp.operationId;
+      if (!ourOp) {
+        out.push(`${id}: missing ${method.toUpperCase()} ${path}`);
+        continue;
+      }
+      if (ourOp.operationId !== id) out.push(`${id}: operationId ours=${ourOp.operationId}`);
+      for (const param of theirOp.parameters ?? []) {
+        const mine = (ourOp.parameters ?? []).find((p: Json) => p.name === param.name && p.in === param.in);
+        if (!mine) {
+          out.push(`${id} parameter ${param.name}: missing`);
+          continue;
+        }
+        if (Boolean(mine.required) !== Boolean(param.required))
+          out.push(`${id} parameter ${param.name}: required`);
+        for (const key of ['type', 'minimum', 'maximum', 'default']) {
+          if (JSON.stringify(param.schema?.[key]) !== JSON.stringify(mine.schema?.[key])) {
+            out.push(
+              `${id} parameter ${param.name}.${key}: cloudflare=${param.schema?.[key]} ours=${mine.schema?.[key]}`,
+            );
+          }
+        }
+      }
+      const theirBody = theirOp.requestBody?.content?.['application/json']?.schema;
+      const ourBody = ourOp.requestBody?.content?.['application/json']?.schema;
+      if (theirBody) compareSchemas(`${id} body`, resolveTheirs(theirBody), resolveOurs(ourBody ?? {}), out);
+      const theirResult = resolveTheirs(theirOp.responses['200'].content['application/json'].schema);
+      const ourResult = resolveOurs(ourOp.responses['200'].content['application/json'].schema);
+      compareRequired(`${id} response`, theirResult, ourResult, out);
+    }
+  }
+  return out;
+
+  function compareSchemas(at: string, a: Json, b: Json, sink: string[]): void {
+    compareRequired(at, a, b, sink);
+    for (const key of CONSTRAINTS) {
+      const left = key === 'type' && a.nullable ? [a.type, 'null'] : a[key];
+      if (JSON.stringify(left) !== JSON.stringify(b[key])) {
+        sink.push(`${at}.${key}: cloudflare=${JSON.stringify(left)} ours=${JSON.stringify(b[key])}`);
+      }
+    }
+    for (const [name, sub] of Object.entries((a.properties ?? {}) as Json)) {
+      compareSchemas(`${at}.${name}`, resolveTheirs(sub), resolveOurs(b.properties?.[name] ?? {}), sink);
+    }
+    if (a.items) compareSchemas(`${at}.items`, resolveTheirs(a.items), resolveOurs(b.items ?? {}), sink);
+  }
+
+  function compareRequired(at: string, a: Json, b: Json, sink: string[]): void {
+    const missing = (a.required ?? []).filter((r: string) => !(b.required ?? []).includes(r));
+    if (missing.length > 0) sink.push(`${at}: does not require ${missing.join(', ')}`);
+  }
+}
+
+/** Follows $ref and flattens allOf, so both documents compare as plain schemas. */
+function resolve(document: Json, node: Json): Json {
+  if (node?.$ref) return resolve(document, lookup(document, node.$ref));
+  if (node?.allOf) {
+    const merged: Json = { ...node, allOf: undefined };
+    for (const part of node.allOf.map((p: Json) => resolve(document, p))) {
+      merged.properties = { ...merged.properties, ...part.properties };
+      merged.required = [...(merged.required ?? []), ...(part.required ?? [])];
+      for (const [k, v] of Object.entries(part)) if (!(k in merged) || merged[k] === undefined) merged[k] = v;
+    }
+    delete merged.allOf;
+    return merged;
+  }
+  return node;
+}
+
+function lookup(document: Json, ref: string): Json {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce((node: Json, key) => node[key], document);
+}

@@ -8,17 +8,20 @@ import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { ApiError } from './errors.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
+import { registerDraining } from './http/draining.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
-import { clientErrorHandler, LIMITS, type Limits } from './http/limits.ts';
+import { clientErrorHandler, LIMITS, type Limits, refuseConnect } from './http/limits.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { type Counters, MemoryCounters, RateLimiter } from './http/rate-limit.ts';
 import { newRayId } from './http/ray.ts';
 import { RequestLog } from './http/request-log.ts';
 import { validatorCompiler } from './http/validation.ts';
+import { createMetrics, registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
+import { registerWebRoutes } from './web/routes.ts';
 
 const PACKAGE_VERSION: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -37,34 +40,47 @@ export interface AppOptions {
 
 export function buildApp({
   config,
-  store,
+  store: untimedStore,
   logger,
   counters = new MemoryCounters(),
   limits: overrides,
 }: AppOptions): FastifyInstance {
   const limits: Limits = { ...LIMITS, ...overrides };
+  const metrics = createMetrics();
+  const store = metrics.instrument(untimedStore);
   const app = Fastify({
     loggerInstance: logger ?? pino({ level: config.logLevel }),
     genReqId: newRayId,
     logController: new RequestLog(),
     bodyLimit: limits.bodyBytes,
-    http: { maxHeaderSize: limits.headerBytes, connectionsCheckingInterval: limits.timeoutCheckIntervalMs },
+    http: {
+      maxHeaderSize: limits.headerBytes,
+      connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+      // Node would answer a missing Host with a bare 400; the onRequest hook below sends the envelope.
+      requireHostHeader: false,
+    },
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: limits.maxParamLength },
     clientErrorHandler,
-    return503OnClosing: true,
+    // While closing, http/draining.ts answers with the 503 envelope instead.
+    return503OnClosing: false,
     frameworkErrors: sendError,
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;
+  refuseConnect(app.server);
   app.setValidatorCompiler(validatorCompiler());
   // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
   app.removeContentTypeParser('text/plain');
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cf-ray', request.id);
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new ApiError('malformedRequest');
+    }
   });
+  registerDraining(app);
   app.addHook(
     'onRequest',
     authenticate({
@@ -83,6 +99,8 @@ export function buildApp({
   registerErrorHandler(app);
   registerNotFound(app);
   registerOpenApi(app, PACKAGE_VERSION);
+  registerMetrics(app, metrics, untimedStore);
+  registerWebRoutes(app);
   // Routes are registered once the OpenAPI plugin has loaded, so that it sees every one of them.
   app.register(async (api) => {
     registerHealthRoutes(api, store);

@@ -4,7 +4,10 @@ import { parseRateLimit, type RateLimit } from './http/rate-limit.ts';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  /** `poolSize`: connections one process may hold at most (DATABASE_POOL_SIZE). */
+  | { kind: 'postgres'; url: string; poolSize: number };
 
 export interface Config {
   host: string;
@@ -22,6 +25,8 @@ export interface Config {
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+const MAX_DATABASE_POOL_SIZE = 1000;
 export const DEFAULT_AUTH_FAILURE_LIMIT = '60/1m';
 
 export class ConfigError extends Error {
@@ -41,7 +46,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
   }
 
-  const database = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  // Checked whichever backend is selected: a bad value is a mistake even where it is not used yet.
+  const poolSize = Number(env.DATABASE_POOL_SIZE || DEFAULT_DATABASE_POOL_SIZE);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > MAX_DATABASE_POOL_SIZE) {
+    problems.push(
+      `DATABASE_POOL_SIZE must be an integer from 1 to ${MAX_DATABASE_POOL_SIZE}, got ${JSON.stringify(env.DATABASE_POOL_SIZE)}`,
+    );
+  }
+
+  const database = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL, poolSize);
   if (typeof database === 'string') problems.push(database);
 
   const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
@@ -82,13 +95,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** `sqlite:<path>` or `postgres://…` / `postgresql://…`; a string result is the problem found. */
-export function parseDatabaseUrl(url: string): DatabaseConfig | string {
+export function parseDatabaseUrl(
+  url: string,
+  poolSize = DEFAULT_DATABASE_POOL_SIZE,
+): DatabaseConfig | string {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') return 'DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/ringmaster.db';
     return { kind: 'sqlite', path };
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    if (!URL.canParse(url)) return `DATABASE_URL is not a valid URL: ${JSON.stringify(redactUrl(url))}`;
+    return { kind: 'postgres', url, poolSize };
+  }
   return `DATABASE_URL must start with sqlite: or postgres://, got ${JSON.stringify(redactUrl(url))}`;
 }
 

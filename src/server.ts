@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { API_PREFIX } from './http/envelope.ts';
 import { RedisCounters } from './http/rate-limit.ts';
 import { openStore } from './store/open.ts';
 import { TokenService } from './tokens/service.ts';
@@ -19,9 +20,14 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const baseUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/client/v4`;
-  if (operator) printOperatorToken(operator.secret, baseUrl);
-  app.log.info({ url: baseUrl, backend: store.backend }, 'listening');
+  const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const baseUrl = `${origin}${API_PREFIX}`;
+  if (operator) printOperatorToken(operator.secret, origin);
+  // operator_token says whether the banner above was printed (never the token itself).
+  app.log.info(
+    { url: baseUrl, dashboard: `${origin}/`, backend: store.backend, operator_token: operator !== undefined },
+    'listening',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -42,7 +48,7 @@ export async function serve(config: Config): Promise<void> {
 }
 
 /** The first start's bootstrap secret: shown once on stderr, never logged, stored only as a hash. */
-function printOperatorToken(secret: string, baseUrl: string): void {
+function printOperatorToken(secret: string, origin: string): void {
   process.stderr.write(
     [
       '',
@@ -52,7 +58,9 @@ function printOperatorToken(secret: string, baseUrl: string): void {
       `    ${secret}`,
       '',
       'Try it:',
-      `    curl -H "Authorization: Bearer ${secret}" ${baseUrl}/user/tokens/verify`,
+      `    curl -H "Authorization: Bearer ${secret}" ${origin}${API_PREFIX}/user/tokens/verify`,
+      '',
+      `or sign in with it to the dashboard at ${origin}/`,
       '',
       '',
     ].join('\n'),

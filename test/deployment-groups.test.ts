@@ -561,7 +561,7 @@ describe('request format', () => {
 
   test('an unknown route is 404 with codes 7003 and 7000', async () => {
     for (const url of [
-      '/',
+      '/nope',
       '/client/v4/nope',
       '/client/v4/accounts/x/devices/deployment-groups',
       '/client/v4/%zz',

@@ -25,16 +25,20 @@ export interface GrantValues {
 
 export function parseGrant(values: GrantValues, defaultPermission?: Permission) {
   const accounts = values.account ?? [];
-  if (values['all-accounts'] === (accounts.length > 0)) {
+  const allAccounts = values['all-accounts'] === true;
+  const someAccounts = accounts.length > 0;
+  if (allAccounts === someAccounts) {
     throw new UsageError('give either --account <id> (one or more) or --all-accounts');
   }
   for (const account of accounts) {
-    if (!ACCOUNT_ID.test(account)) throw new UsageError(`--account must be 32 lowercase hex digits: ${account}`);
+    if (!ACCOUNT_ID.test(account))
+      throw new UsageError(`--account must be 32 lowercase hex digits: ${account}`);
   }
   const permission = values.permission ?? defaultPermission;
-  if (permission !== 'read' && permission !== 'write') throw new UsageError('--permission must be read or write');
+  if (permission !== 'read' && permission !== 'write')
+    throw new UsageError('--permission must be read or write');
   return {
-    accounts: values['all-accounts'] ? null : accounts,
+    accounts: allAccounts ? null : accounts,
     permission: permission as Permission,
     name: values.name ?? null,
     expiresAt: values['expires-in'] === undefined ? null : expiresAt(values['expires-in']),
@@ -46,7 +50,9 @@ const UNIT_NANOS = { s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000
 function expiresAt(duration: string): string {
   const match = /^([1-9]\d{0,5})([smhd])$/.exec(duration);
   if (!match) throw new UsageError('--expires-in takes a number and a unit, e.g. 30d, 12h, 45m');
-  return formatTimestamp(nowNanos() + BigInt(match[1] as string) * UNIT_NANOS[match[2] as keyof typeof UNIT_NANOS]);
+  return formatTimestamp(
+    nowNanos() + BigInt(match[1] as string) * UNIT_NANOS[match[2] as keyof typeof UNIT_NANOS],
+  );
 }
 
 /** Runs `work` with a TokenService on the configured (and migrated) store, then closes it. */
@@ -58,5 +64,3 @@ export async function withTokens<T>(work: (tokens: TokenService, store: Store) =
     await store.close();
   }
 }
-
-

@@ -1,13 +1,150 @@
-import { loadConfig, redactUrl } from '../config.ts';
+// `ringmaster db migrate | export | import`: schema upgrades and moving an installation between
+// databases (SQLite ⇄ PostgreSQL) through the JSONL backup format of src/store/backup.ts.
+import { createInterface } from 'node:readline';
+import { type DatabaseConfig, loadConfig, redactUrl } from '../config.ts';
+import {
+  BackupFormatError,
+  backupHeader,
+  backupTrailer,
+  formatRecord,
+  parseBackup,
+} from '../store/backup.ts';
 import { openStore } from '../store/open.ts';
-import { UsageError } from './usage.ts';
+import { type BackupRecord, PolicyConflictError, type Store, StoreNotEmptyError } from '../store/store.ts';
+import { parse, UsageError } from './usage.ts';
 
-/** `ringmaster db migrate`: opening a store applies every pending migration. */
+const USAGE =
+  'usage: ringmaster db migrate | db export > backup.jsonl | db import [--replace] < backup.jsonl';
+/** Records between two progress lines on stderr. */
+export const PROGRESS_EVERY = 10_000;
+/** Bytes of output gathered before each write to stdout. */
+const CHUNK = 64 * 1024;
+
 export async function dbCommand(args: string[]): Promise<void> {
-  if (args.length !== 1 || args[0] !== 'migrate') throw new UsageError('usage: ringmaster db migrate');
+  const [action, ...rest] = args;
+  switch (action) {
+    case 'migrate':
+      parse(rest, {});
+      return migrate();
+    case 'export':
+      parse(rest, {});
+      return exportBackup();
+    case 'import':
+      return importBackup(parse(rest, { replace: { type: 'boolean' } }).values.replace ?? false);
+    default:
+      throw new UsageError(USAGE);
+  }
+}
+
+/** Opening a store applies every pending migration. */
+async function migrate(): Promise<void> {
   const { database } = loadConfig();
   const store = await openStore(database);
   await store.close();
-  const where = database.kind === 'sqlite' ? database.path : redactUrl(database.url);
-  process.stderr.write(`Database ${where} (${database.kind}) is up to date.\n`);
+  process.stderr.write(`Database ${describe(database)} is up to date.\n`);
+}
+
+/** Writes every record to stdout, one JSON line each, between the header and the trailer. */
+async function exportBackup(): Promise<void> {
+  const { database } = loadConfig();
+  const counts = await withStore(database, async (store) => {
+    const counts = { deploymentGroups: 0, credentials: 0 };
+    let chunk = `${backupHeader()}\n`;
+    for await (const record of withProgress(store.exportRecords(), 'exported')) {
+      if (record.type === 'deployment_group') counts.deploymentGroups++;
+      else counts.credentials++;
+      chunk += `${formatRecord(record)}\n`;
+      if (chunk.length >= CHUNK) {
+        await write(chunk);
+        chunk = '';
+      }
+    }
+    await write(`${chunk}${backupTrailer(counts)}\n`);
+    return counts;
+  });
+  process.stderr.write(
+    `Exported ${counts.deploymentGroups} deployment groups and ${counts.credentials} credentials from ${describe(database)}.\n`,
+  );
+}
+
+/** Reads a backup from stdin and writes it in one transaction: all of it or, on any problem, nothing. */
+async function importBackup(replace: boolean): Promise<void> {
+  if (process.stdin.isTTY) {
+    throw new UsageError('db import reads a backup from stdin: ringmaster db import < backup.jsonl');
+  }
+  const { database } = loadConfig();
+  const counts = await withStore(database, async (store) => {
+    try {
+      return await store.importRecords(withProgress(parseBackup(linesOf(process.stdin)), 'read'), {
+        replace,
+      });
+    } catch (error) {
+      throw explainImportFailure(error);
+    }
+  });
+  process.stderr.write(
+    `Imported ${counts.deploymentGroups} deployment groups and ${counts.credentials} credentials into ${describe(database)}.\n`,
+  );
+}
+
+/**
+ * The input's lines, read only once the consumer asks for the first: readline emits lines whether or
+ * not anyone listens, so an interface opened before the store is ready (migrations, a transaction to
+ * begin) would drop them.
+ */
+async function* linesOf(input: NodeJS.ReadableStream): AsyncGenerator<string> {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    yield* lines;
+  } finally {
+    lines.close();
+  }
+}
+
+function explainImportFailure(error: unknown): unknown {
+  if (error instanceof StoreNotEmptyError) {
+    return new Error(
+      `${error.message}; nothing was imported. Use --replace to delete what it holds and import instead`,
+    );
+  }
+  if (error instanceof BackupFormatError)
+    return new Error(`the backup is invalid, nothing was imported: ${error.message}`);
+  if (error instanceof PolicyConflictError) {
+    const which = error.conflicts.map((c) => `${c.policyId} (owned by ${c.groupId})`).join(', ');
+    return new Error(`the backup gives policy IDs to more than one group, nothing was imported: ${which}`);
+  }
+  if (error instanceof Error) return new Error(`nothing was imported: ${error.message}`, { cause: error });
+  return error;
+}
+
+async function withStore<T>(database: DatabaseConfig, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(database);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Passes records through, printing a line on stderr every PROGRESS_EVERY of them. */
+async function* withProgress(
+  records: AsyncIterable<BackupRecord>,
+  verb: string,
+): AsyncGenerator<BackupRecord> {
+  let count = 0;
+  for await (const record of records) {
+    yield record;
+    if (++count % PROGRESS_EVERY === 0) process.stderr.write(`… ${verb} ${count} records\n`);
+  }
+}
+
+/** Writes to stdout and waits until the chunk is handed to the OS (the process exits right after). */
+function write(chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(chunk, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+function describe(database: DatabaseConfig): string {
+  return database.kind === 'sqlite' ? `${database.path} (sqlite)` : `${redactUrl(database.url)} (postgres)`;
 }

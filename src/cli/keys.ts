@@ -7,7 +7,8 @@ export async function keysCommand(args: string[]): Promise<void> {
   if (action !== 'create') throw new UsageError('usage: ringmaster keys create --email <email> …');
   const { values } = parse(rest, { ...GRANT_OPTIONS, email: { type: 'string' } });
   const email = values.email;
-  if (email === undefined || !/^[^\s@]+@[^\s@]+$/.test(email)) throw new UsageError('--email <email> is required');
+  if (email === undefined || !/^[^\s@]+@[^\s@]+$/.test(email))
+    throw new UsageError('--email <email> is required');
   // Cloudflare's legacy Global API Key carries the user's full rights; default to write like it.
   const grant = parseGrant(values, 'write');
   const { credential, secret } = await withTokens((tokens) => tokens.createKey({ ...grant, email }));

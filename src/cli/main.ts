@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-// The `ringmaster` command. Every command reads DATABASE_URL and migrates the store before anything else.
+// The `ringmaster` command. Commands on the store (serve, tokens, keys, db) open DATABASE_URL and migrate it
+// first; `groups` talks to a running server through its public API.
 import { ConfigError } from '../config.ts';
-import { dbCommand } from './db.ts';
-import { keysCommand } from './keys.ts';
-import { serveCommand } from './serve.ts';
-import { tokensCommand } from './tokens.ts';
-import { UsageError } from './usage.ts';
+import { CliError, UsageError } from './usage.ts';
 
 const HELP = `Usage: ringmaster <command>
 
@@ -18,15 +15,32 @@ const HELP = `Usage: ringmaster <command>
   keys create --email <email> (--account <id>… | --all-accounts) [--permission read|write] [--name <name>]
                                           create a legacy API key (X-Auth-Email + X-Auth-Key)
   db migrate                              bring the database schema up to date
+  db export > backup.jsonl                write every group and credential as JSON lines (docs/deployment.md)
+  db import [--replace] < backup.jsonl    load a backup in one transaction; refuses a non-empty database
+                                          unless --replace
 
-Environment: DATABASE_URL (default sqlite:./data/ringmaster.db), HOST, PORT, LOG_LEVEL, TARGET_ENVIRONMENTS.
+  groups list [--page <n>] [--per-page <n>]  list deployment groups (every page unless --page)
+  groups get <id>                         show one group
+  groups create --name <name> --version <env>=<version>… [--policy <id>…] [--from-file group.json]
+  groups edit <id> [--name <name>] [--version <env>=<version>…] [--policy <id>… | --clear-policies]
+                   [--from-file group.json]
+  groups delete <id> [--yes]              asks for confirmation on a terminal unless --yes
+     groups options: --base-url (CLOUDFLARE_BASE_URL, default http://127.0.0.1:8787/client/v4),
+     --token (CLOUDFLARE_API_TOKEN), --account (CLOUDFLARE_ACCOUNT_ID), --json for scripts;
+     --version default=<version> is the entry for every environment without its own.
+     Exit codes: 2 usage, 3 the API refused (its messages are printed), 4 server unreachable.
+
+Environment: DATABASE_URL (default sqlite:./data/ringmaster.db; postgres://… selects PostgreSQL),
+DATABASE_POOL_SIZE (default 10), HOST, PORT, LOG_LEVEL, TARGET_ENVIRONMENTS.
 `;
 
+// Loaded on demand: `serve` must not pay for the SDK that `groups` loads (start-up time and memory).
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
-  serve: serveCommand,
-  tokens: tokensCommand,
-  keys: keysCommand,
-  db: dbCommand,
+  serve: async (args) => (await import('./serve.ts')).serveCommand(args),
+  tokens: async (args) => (await import('./tokens.ts')).tokensCommand(args),
+  keys: async (args) => (await import('./keys.ts')).keysCommand(args),
+  db: async (args) => (await import('./db.ts')).dbCommand(args),
+  groups: async (args) => (await import('./groups.ts')).groupsCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +60,11 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`ringmaster: ${error.message}\n\n${HELP}`);
-      return 2;
+      return error.exitCode;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`ringmaster: ${error.message}\n`);
+      return error.exitCode;
     }
     if (error instanceof ConfigError) {
       process.stderr.write(`ringmaster: ${error.message}\n`);

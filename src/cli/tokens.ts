@@ -1,6 +1,7 @@
 import { now } from '../clock.ts';
 import type { Credential } from '../store/store.ts';
 import { GRANT_OPTIONS, parseGrant, withTokens } from './credentials.ts';
+import { table } from './table.ts';
 import { parse, UsageError } from './usage.ts';
 
 export async function tokensCommand(args: string[]): Promise<void> {
@@ -62,16 +63,4 @@ function status(c: Credential): string {
   if (c.revokedAt) return 'revoked';
   if (c.expiresAt && c.expiresAt <= now()) return 'expired';
   return 'active';
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length))) ?? [];
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
 }

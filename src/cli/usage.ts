@@ -1,7 +1,21 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** A failure the command explains itself: its message goes to stderr and the process exits with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
 
 /** Wrong words on the command line: exit code 2 and the help text. */
-export class UsageError extends Error {}
+export class UsageError extends CliError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

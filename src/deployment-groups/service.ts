@@ -36,13 +36,19 @@ export class DeploymentGroupService {
   }
 
   /** Fields present in the body replace the stored ones; `updated_at` moves only if something changed. */
-  async updateDeploymentGroup(accountId: string, groupId: string, body: UpdateBody): Promise<DeploymentGroup> {
+  async updateDeploymentGroup(
+    accountId: string,
+    groupId: string,
+    body: UpdateBody,
+  ): Promise<DeploymentGroup> {
     const change = (current: DeploymentGroup): DeploymentGroup => {
       const next: DeploymentGroup = {
         ...current,
         name: body.name ?? current.name,
         version_config:
-          body.version_config === undefined ? current.version_config : normalizeVersionConfig(body.version_config),
+          body.version_config === undefined
+            ? current.version_config
+            : normalizeVersionConfig(body.version_config),
         policy_ids: body.policy_ids === undefined ? current.policy_ids : body.policy_ids,
       };
       if (sameContent(current, next)) return current;

@@ -47,6 +47,10 @@ function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return noRouteError(request.url);
+    // The client went away while its body was arriving (Node's "aborted"): no one reads this answer,
+    // and it is not a server fault, so it must not be logged or counted as a 500.
+    case 'ECONNRESET':
+      return new ApiError('malformedRequest');
   }
   return new ApiError('internal', {
     details: [{ code: 2008, message: `Internal server error (ray ${request.id})` }],

@@ -32,12 +32,25 @@ export type Limits = { readonly [K in keyof typeof LIMITS]: number };
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const key: ErrorKey =
+  answerAndClose(
+    socket,
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? 'requestTimeout'
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? 'headersTooLarge'
-        : 'malformedRequest';
+        : 'malformedRequest',
+  );
+}
+
+/** Node hands CONNECT (proxy tunnels) to a 'connect' listener and drops the socket if there is none. */
+export function refuseConnect(server: http.Server): void {
+  server.on('connect', (_request: http.IncomingMessage, socket: Socket) =>
+    answerAndClose(socket, 'methodNotAllowed'),
+  );
+}
+
+/** Writes an error envelope straight to the socket, for answers made outside Fastify. */
+function answerAndClose(socket: Socket, key: ErrorKey): void {
   const { status, code, message } = ERRORS[key];
   const body = JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null });
   if (socket.writable) {

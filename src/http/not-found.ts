@@ -2,9 +2,10 @@
 // shaped like Cloudflare's own answers (CONTRACT.md §7).
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { ApiError } from '../errors.ts';
+import { redactSecrets } from '../tokens/secrets.ts';
 
 export function noRouteError(url: string): ApiError {
-  const path = url.split('?', 1)[0];
+  const path = redactSecrets(url.split('?', 1)[0] as string);
   return new ApiError('noRoute', {
     details: [
       { code: 7003, message: `Could not route to ${path}, perhaps your object identifier is invalid?` },

@@ -1,6 +1,7 @@
 // One JSON log line per request, carrying the `cf-ray` id as `ray` (CONTRACT.md §3). Headers and bodies
-// are never logged, so no secret can reach the log.
+// are never logged, and anything shaped like a secret in the URL is masked, so no secret reaches the log.
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { redactSecrets } from '../tokens/secrets.ts';
 
 export class RequestLog extends LogController {
   constructor() {
@@ -19,7 +20,7 @@ export class RequestLog extends LogController {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: redactSecrets(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
         ...(error ? { err: error } : {}),

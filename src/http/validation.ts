@@ -1,7 +1,13 @@
 // Schema validation: one Ajv for bodies (no coercion, every error reported) and one for the query string
 // and path (strings coerced to numbers), plus the one mapping from Ajv errors to 2001 violations with a
 // JSON Pointer into the body or the name of the query parameter (CONTRACT.md §4).
-import { Ajv, type ErrorObject, type FuncKeywordDefinition, type SchemaValidateFunction } from 'ajv';
+import {
+  Ajv,
+  type ErrorObject,
+  type FuncKeywordDefinition,
+  type SchemaValidateFunction,
+  type ValidateFunction,
+} from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { Violation } from '../errors.ts';
 
@@ -50,20 +56,48 @@ function newBodyAjv(): Ajv {
 }
 
 function newParameterAjv(): Ajv {
-  // strictNumbers: "1e400" coerces to Infinity, which must fail `integer` rather than reach the serializer.
-  return new Ajv({
-    allErrors: true,
-    verbose: true,
-    coerceTypes: true,
-    useDefaults: true,
-    strictNumbers: true,
-  });
+  return new Ajv({ allErrors: true, verbose: true, coerceTypes: true, useDefaults: true });
 }
 
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const body = newBodyAjv();
   const parameters = newParameterAjv();
-  return ({ schema, httpPart }) => (httpPart === 'body' ? body : parameters).compile(schema as object);
+  return ({ schema, httpPart }) =>
+    httpPart === 'body'
+      ? body.compile(schema as object)
+      : finiteNumbersOnly(parameters.compile(schema as object), schema as ObjectSchema);
+}
+
+interface ObjectSchema {
+  properties?: Record<string, { type?: string }>;
+}
+
+/**
+ * Ajv coerces "Infinity" or "1e400" in a query string to Infinity and then, seeing no finite number,
+ * skips `minimum` and `maximum` (strictNumbers): Infinity would reach the handler (a 500 from the
+ * serializer or SQLite). Coerced values must be finite numbers; anything else fails its type.
+ */
+function finiteNumbersOnly(validate: ValidateFunction, schema: ObjectSchema) {
+  const checked = (data: unknown): boolean => {
+    const valid = validate(data);
+    checked.errors = validate.errors;
+    if (!valid || data === null || typeof data !== 'object') return valid;
+    const infinite = Object.entries(data).filter(
+      ([, value]) => typeof value === 'number' && !Number.isFinite(value),
+    );
+    if (infinite.length === 0) return true;
+    checked.errors = infinite.map(([key, value]) => ({
+      keyword: 'type',
+      instancePath: `/${key}`,
+      schemaPath: `#/properties/${key}/type`,
+      params: { type: schema.properties?.[key]?.type ?? 'number' },
+      message: 'must be a finite number',
+      data: value,
+    }));
+    return false;
+  };
+  checked.errors = null as ValidateFunction['errors'];
+  return checked;
 }
 
 /** Ajv errors → one violation per offending field, in schema order. */

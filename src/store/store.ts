@@ -75,11 +75,39 @@ export interface Credential {
  */
 export type GroupChange = (current: DeploymentGroup) => DeploymentGroup;
 
+/**
+ * One record of a backup (`ringmaster db export` / `db import`): a group with its account, or a
+ * credential. Policy ownership is not a record of its own: it follows from the groups' `policy_ids`.
+ */
+export type BackupRecord =
+  | { type: 'deployment_group'; accountId: string; group: DeploymentGroup }
+  | { type: 'credential'; credential: Credential };
+
+export interface ImportOptions {
+  /** Delete everything the store holds first (same transaction). Without it a non-empty store is refused. */
+  replace?: boolean;
+}
+
+export interface ImportCounts {
+  deploymentGroups: number;
+  credentials: number;
+}
+
+/** `importRecords` into a store that already holds groups or credentials, without `replace`. */
+export class StoreNotEmptyError extends Error {
+  constructor() {
+    super('the target database is not empty (it holds deployment groups or credentials)');
+    this.name = 'StoreNotEmptyError';
+  }
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
 
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** Connection-pool gauges for /metrics, where the backend has a pool (PostgreSQL). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 
   listDeploymentGroups(accountId: string, page: PageRequest): Promise<GroupPage>;
@@ -106,4 +134,16 @@ export interface Store {
   listCredentials(): Promise<Credential[]>;
   /** Marks the credential revoked; false if there is no such credential or it was already revoked. */
   revokeCredential(id: string, revokedAt: string): Promise<boolean>;
+
+  /**
+   * Every group (ordered by account, created_at, id), then every credential (ordered by created_at, id),
+   * read from one consistent snapshot. Same data, same order, whichever backend holds it.
+   */
+  exportRecords(): AsyncIterable<BackupRecord>;
+  /**
+   * Writes `records` in ONE transaction: all of them or, if any fails (a bad record, a duplicate id,
+   * two groups claiming one policy ID, the iterable throwing), none. Throws StoreNotEmptyError unless
+   * the store is empty or `replace` is set.
+   */
+  importRecords(records: AsyncIterable<BackupRecord>, options?: ImportOptions): Promise<ImportCounts>;
 }

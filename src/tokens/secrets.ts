@@ -26,3 +26,10 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+const SECRET_IN_TEXT = /\b(rmt|rmk)_[A-Za-z0-9_-]+/g;
+
+/** Masks anything shaped like our secrets, for text a client controls that is logged or echoed (URLs). */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_IN_TEXT, '$1_[redacted]');
+}

@@ -36,6 +36,29 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRes
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** runCli without blocking the event loop, so that several commands can run side by side. */
+export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const TOKEN = /(rmt_[A-Za-z0-9_-]{43})/;
+
 /** Starts `ringmaster serve` on a free port and resolves once it logs that it is listening. */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(process.execPath, [...CLI, 'serve'], {
@@ -54,15 +77,22 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Do not leave the child running: its open pipes would keep the test process alive.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}\n${err}`));
+    }, 20_000);
     const check = () => {
       const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).url);
-      }
+      if (!line) return;
+      const listening = JSON.parse(line);
+      // stdout and stderr are separate pipes: when a banner was printed, wait until its token is in.
+      if (listening.operator_token && !TOKEN.test(err)) return;
+      clearTimeout(timer);
+      resolve(listening.url);
     };
     child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
     exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`server exited before listening:\n${out}\n${err}`));
@@ -72,7 +102,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   return {
     process: child,
     baseUrl,
-    operatorToken: /(rmt_[A-Za-z0-9_-]+)/.exec(err)?.[1],
+    operatorToken: TOKEN.exec(err)?.[1],
     stdout: () => out,
     stderr: () => err,
     async stop() {

@@ -6,14 +6,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import {
+  type BackupRecord,
   type Credential,
   type DeploymentGroup,
   type GroupChange,
   type GroupPage,
+  type ImportCounts,
+  type ImportOptions,
   type PageRequest,
   type PolicyConflict,
   PolicyConflictError,
   type Store,
+  StoreNotEmptyError,
   StoreUnavailableError,
 } from '../store.ts';
 import { migrate } from './migrate.ts';
@@ -62,7 +66,8 @@ export function openSqliteStore({ path }: SqliteStoreOptions): SqliteStore {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // Waiting for another process's write lock blocks the event loop, so wait briefly and answer 503 after.
+  db.pragma('busy_timeout = 250');
   migrate(db);
   return new SqliteStore(db);
 }
@@ -71,6 +76,8 @@ export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   private readonly statements;
   private pending: PendingWrite[] = [];
+  /** While an import holds the connection's transaction, queued writes wait for it to finish. */
+  private importing = false;
 
   constructor(private readonly db: Database) {
     const prepare = (sql: string): Statement => db.prepare(sql);
@@ -95,7 +102,9 @@ export class SqliteStore implements Store {
          ON CONFLICT (account_id, policy_id) DO NOTHING`,
       ),
       releasePolicy: prepare('DELETE FROM policy_owners WHERE account_id = ? AND policy_id = ?'),
-      policyOwner: prepare('SELECT group_id FROM policy_owners WHERE account_id = ? AND policy_id = ?').pluck(),
+      policyOwner: prepare(
+        'SELECT group_id FROM policy_owners WHERE account_id = ? AND policy_id = ?',
+      ).pluck(),
       insertCredential: prepare(
         `INSERT INTO credentials (id, kind, name, email, secret_hash, permission, accounts, created_at, expires_at, revoked_at)
          VALUES (@id, @kind, @name, @email, @secret_hash, @permission, @accounts, @created_at, @expires_at, @revoked_at)`,
@@ -105,6 +114,14 @@ export class SqliteStore implements Store {
       listCredentials: prepare('SELECT * FROM credentials ORDER BY created_at, id'),
       revokeCredential: prepare('UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     };
+  }
+
+  /**
+   * Test hook: the store's own connection, for tests that simulate storage faults on it (e.g. "disk full"
+   * through PRAGMA max_page_count, which is per connection). Application code never uses it.
+   */
+  get connectionForFaultTests(): Database {
+    return this.db;
   }
 
   async ping(): Promise<void> {
@@ -135,15 +152,7 @@ export class SqliteStore implements Store {
   createDeploymentGroup(accountId: string, group: DeploymentGroup): Promise<void> {
     return this.write(() => {
       const s = this.statements;
-      s.insertGroup.run(
-        group.id,
-        accountId,
-        group.name,
-        JSON.stringify(group.version_config),
-        serializePolicyIds(group.policy_ids),
-        group.created_at,
-        group.updated_at,
-      );
+      s.insertGroup.run(...groupValues(accountId, group));
       this.claimPolicies(accountId, group.id, group.policy_ids ?? []);
     });
   }
@@ -213,6 +222,70 @@ export class SqliteStore implements Store {
     return this.write(() => this.statements.revokeCredential.run(revokedAt, id).changes > 0);
   }
 
+  async *exportRecords(): AsyncGenerator<BackupRecord> {
+    // A file is read through a second, read-only connection inside one transaction: one consistent
+    // snapshot (WAL) for the whole export, while this connection goes on writing. An in-memory database
+    // has no second connection; it is small by nature and read at once.
+    const reader = this.db.memory
+      ? this.db
+      : new BetterSqlite3(this.db.name, { readonly: true, fileMustExist: true });
+    try {
+      if (reader !== this.db) reader.exec('BEGIN');
+      const groups = reader.prepare(
+        `SELECT account_id, ${GROUP_COLUMNS} FROM deployment_groups ORDER BY account_id, created_at, id`,
+      );
+      const credentials = reader.prepare('SELECT * FROM credentials ORDER BY created_at, id');
+      const rows = (statement: Statement) => (reader === this.db ? statement.all() : statement.iterate());
+      for (const row of rows(groups) as Iterable<GroupRow & { account_id: string }>) {
+        yield { type: 'deployment_group', accountId: row.account_id, group: toGroup(row) };
+      }
+      for (const row of rows(credentials) as Iterable<CredentialRow>) {
+        yield { type: 'credential', credential: toCredential(row) };
+      }
+    } catch (error) {
+      throw translate(error);
+    } finally {
+      if (reader !== this.db) reader.close();
+    }
+  }
+
+  async importRecords(
+    records: AsyncIterable<BackupRecord>,
+    { replace = false }: ImportOptions = {},
+  ): Promise<ImportCounts> {
+    this.flush();
+    this.importing = true;
+    const s = this.statements;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      const used = this.db.prepare(
+        'SELECT EXISTS (SELECT 1 FROM deployment_groups) OR EXISTS (SELECT 1 FROM credentials)',
+      );
+      if (used.pluck().get() && !replace) throw new StoreNotEmptyError();
+      this.db.exec('DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials');
+      const counts: ImportCounts = { deploymentGroups: 0, credentials: 0 };
+      for await (const record of records) {
+        if (record.type === 'deployment_group') {
+          const { accountId, group } = record;
+          s.insertGroup.run(...groupValues(accountId, group));
+          this.claimPolicies(accountId, group.id, group.policy_ids ?? []);
+          counts.deploymentGroups++;
+        } else {
+          s.insertCredential.run(toCredentialRow(record.credential));
+          counts.credentials++;
+        }
+      }
+      this.db.exec('COMMIT');
+      return counts;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw translate(error);
+    } finally {
+      this.importing = false;
+      if (this.pending.length > 0) setImmediate(() => this.flush());
+    }
+  }
+
   /** Claims each policy ID for the group; throws PolicyConflictError listing every one already owned. */
   private claimPolicies(accountId: string, groupId: string, policyIds: string[]): void {
     const s = this.statements;
@@ -246,7 +319,7 @@ export class SqliteStore implements Store {
 
   private flush(): void {
     const batch = this.pending;
-    if (batch.length === 0) return;
+    if (batch.length === 0 || this.importing) return;
     this.pending = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
@@ -257,6 +330,9 @@ export class SqliteStore implements Store {
           outcomes.push({ ok: true, value: write.run() });
           this.db.exec('RELEASE request');
         } catch (error) {
+          // On some errors (SQLITE_FULL, SQLITE_IOERR…) SQLite rolls the whole transaction back by itself:
+          // every write of the batch is gone, so the batch fails as one, with that error.
+          if (!this.db.inTransaction) throw error;
           this.db.exec('ROLLBACK TO request; RELEASE request');
           outcomes.push({ ok: false, value: error });
         }
@@ -280,6 +356,18 @@ function translate(error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailableError(error);
   return error;
+}
+
+function groupValues(accountId: string, group: DeploymentGroup): unknown[] {
+  return [
+    group.id,
+    accountId,
+    group.name,
+    JSON.stringify(group.version_config),
+    serializePolicyIds(group.policy_ids),
+    group.created_at,
+    group.updated_at,
+  ];
 }
 
 function serializePolicyIds(policyIds: string[] | null): string | null {

@@ -1,0 +1,119 @@
+// Prometheus metrics (prom-client), served at /metrics: HTTP requests by route and status, request and store
+// latency histograms, PostgreSQL pool use, and the process's own metrics. One registry per app.
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Store } from '../store/store.ts';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+export interface Metrics {
+  registry: Registry;
+  /** Wraps every Store method so its latency is observed, whatever the backend. */
+  instrument(store: Store): Store;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const storeDuration = new Histogram({
+    name: 'ringmaster_store_duration_seconds',
+    help: 'Store operation latency, by operation and outcome.',
+    labelNames: ['operation', 'outcome'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const observe = labelled(storeDuration);
+  return {
+    registry,
+    instrument(store) {
+      return new Proxy(store, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (typeof value !== 'function' || typeof property !== 'string') return value;
+          return (...args: unknown[]) => {
+            const start = performance.now();
+            const seconds = () => (performance.now() - start) / 1000;
+            const result = value.apply(target, args);
+            if (!(result instanceof Promise)) {
+              observe(seconds(), property, 'ok');
+              return result;
+            }
+            return result.then(
+              (ok) => {
+                observe(seconds(), property, 'ok');
+                return ok;
+              },
+              (error) => {
+                observe(seconds(), property, 'error');
+                throw error;
+              },
+            );
+          };
+        },
+      });
+    },
+  };
+}
+
+/**
+ * `observe(value, ...labelValues)` for a counter or histogram, with one cached child per label set: prom-client
+ * otherwise hashes the label object on every call (a measured few % of a GET).
+ */
+function labelled(metric: Counter<string> | Histogram<string>) {
+  const children = new Map<string, { inc?(v: number): void; observe?(v: number): void }>();
+  return (value: number, ...labelValues: string[]) => {
+    const key = labelValues.join('\u0000');
+    let child = children.get(key);
+    if (!child) {
+      child = metric.labels(...labelValues);
+      children.set(key, child);
+    }
+    if (child.observe) child.observe(value);
+    else child.inc?.(value);
+  };
+}
+
+/** Request metrics for every response, and GET /metrics in the Prometheus text format. */
+export function registerMetrics(app: FastifyInstance, { registry }: Metrics, store: Store): void {
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'ringmaster_http_requests_total',
+    help: 'HTTP requests, by method, route pattern and status.',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'ringmaster_http_request_duration_seconds',
+    help: 'HTTP request latency, by method, route pattern and status.',
+    labelNames,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  if (store.poolStats) {
+    const poolStats = store.poolStats.bind(store);
+    new Gauge({
+      name: 'ringmaster_db_pool_connections',
+      help: 'PostgreSQL pool connections, by state (total, idle, waiting requests).',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const stats = poolStats();
+        for (const [state, value] of Object.entries(stats)) this.set({ state }, value);
+      },
+    });
+  }
+
+  const count = labelled(requests);
+  const time = labelled(duration);
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL: account and group IDs must not explode the label set.
+    const labels = [request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode)];
+    count(1, ...labels);
+    time(reply.elapsedTime / 1000, ...labels);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}

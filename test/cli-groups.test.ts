@@ -1,0 +1,153 @@
+// `ringmaster groups …` as a subprocess against a real server, through the official SDK.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ACCOUNT } from './support/app.ts';
+import { type RunningServer, runCli, startServer } from './support/server.ts';
+
+let dir: string;
+let server: RunningServer;
+let env: Record<string, string>;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'ringmaster-cli-groups-'));
+  server = await startServer({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
+  env = {
+    CLOUDFLARE_BASE_URL: server.baseUrl,
+    CLOUDFLARE_API_TOKEN: server.operatorToken as string,
+    CLOUDFLARE_ACCOUNT_ID: ACCOUNT,
+  };
+});
+
+after(async () => {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const groups = (args: string[], extra: Record<string, string> = {}) =>
+  runCli(['groups', ...args], { ...env, ...extra });
+
+test('creates, shows, edits, lists and deletes a group', async () => {
+  const created = groups([
+    'create',
+    '--name',
+    'Ring 0',
+    '--version',
+    'windows=2026.6.822.0',
+    '--version',
+    'default=2026.5.1.0',
+    '--policy',
+    'cli-p1',
+    '--json',
+  ]);
+  assert.equal(created.status, 0, created.stderr);
+  const group = JSON.parse(created.stdout);
+  assert.deepEqual(group.version_config, [
+    { target_environment: 'windows', version: '2026.6.822.0' },
+    { target_environment: null, version: '2026.5.1.0' },
+  ]);
+  assert.deepEqual(group.policy_ids, ['cli-p1']);
+
+  const shown = groups(['get', group.id]);
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.match(shown.stdout, /^name\s+Ring 0$/m);
+  assert.match(shown.stdout, /^versions\s+windows=2026\.6\.822\.0 default=2026\.5\.1\.0$/m);
+
+  const edited = groups(['edit', group.id, '--name', 'Ring 0 = Engineering', '--clear-policies', '--json']);
+  assert.equal(edited.status, 0, edited.stderr);
+  assert.equal(JSON.parse(edited.stdout).name, 'Ring 0 = Engineering');
+  assert.equal(JSON.parse(edited.stdout).policy_ids, null);
+
+  const listed = groups(['list']);
+  assert.equal(listed.status, 0, listed.stderr);
+  const [header, row] = listed.stdout.trimEnd().split('\n');
+  assert.match(header as string, /^ID\s+NAME\s+VERSIONS\s+POLICIES\s+UPDATED$/);
+  assert.ok(row?.startsWith(group.id));
+  assert.equal(header?.indexOf('NAME'), row?.indexOf('Ring 0 = Engineering'), 'columns are aligned');
+
+  const deleted = groups(['delete', group.id, '--yes']);
+  assert.equal(deleted.status, 0, deleted.stderr);
+  assert.equal(groups(['get', group.id]).status, 3);
+});
+
+test('lists every page as JSON for scripts', async () => {
+  for (let i = 0; i < 5; i++) {
+    assert.equal(groups(['create', '--name', `Page ${i}`, '--version', 'macos=2026.6.1.0']).status, 0);
+  }
+  const listed = groups(['list', '--per-page', '2', '--json']);
+  assert.equal(listed.status, 0, listed.stderr);
+  const names = JSON.parse(listed.stdout).map((g: { name: string }) => g.name);
+  assert.deepEqual(names.slice(-5), ['Page 0', 'Page 1', 'Page 2', 'Page 3', 'Page 4']);
+});
+
+test('reads a group from a file', async () => {
+  const file = join(dir, 'group.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'From file',
+      version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+    }),
+  );
+  const created = groups(['create', '--from-file', file, '--policy', 'cli-file', '--json']);
+  assert.equal(created.status, 0, created.stderr);
+  assert.equal(JSON.parse(created.stdout).name, 'From file');
+  assert.deepEqual(JSON.parse(created.stdout).policy_ids, ['cli-file']);
+});
+
+test('prints the API’s messages on a conflict and exits 3', async () => {
+  const owner = JSON.parse(
+    groups([
+      'create',
+      '--name',
+      'Owner',
+      '--version',
+      'windows=2026.6.822.0',
+      '--policy',
+      'cli-owned',
+      '--json',
+    ]).stdout,
+  );
+  const refused = groups([
+    'create',
+    '--name',
+    'Thief',
+    '--version',
+    'windows=2026.6.822.0',
+    '--policy',
+    'cli-owned',
+  ]);
+  assert.equal(refused.status, 3);
+  assert.match(refused.stderr, /409/);
+  assert.match(
+    refused.stderr,
+    new RegExp(`2004: Policy ID cli-owned already belongs to deployment group ${owner.id}`),
+  );
+  const invalid = groups(['create', '--name', 'Bad', '--version', 'windows=latest']);
+  assert.equal(invalid.status, 3);
+  assert.match(invalid.stderr, /2001: version must look like .*\(\/version_config\/0\/version\)/);
+});
+
+test('tells usage errors and unreachable servers apart by exit code', async () => {
+  assert.equal(groups(['create', '--name', 'No versions']).status, 2);
+  assert.equal(groups(['frobnicate']).status, 2);
+  assert.equal(groups(['get']).status, 2);
+  const noToken = runCli(['groups', 'list'], { CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: '' });
+  assert.equal(noToken.status, 2);
+  assert.match(noToken.stderr, /CLOUDFLARE_API_TOKEN/);
+  const unreachable = groups(['list', '--base-url', 'http://127.0.0.1:9/client/v4']);
+  assert.equal(unreachable.status, 4);
+  assert.match(unreachable.stderr, /cannot reach the server/);
+});
+
+test('refuses to delete without --yes when not on a terminal', async () => {
+  const group = JSON.parse(
+    groups(['create', '--name', 'Keep', '--version', 'windows=2026.6.822.0', '--json']).stdout,
+  );
+  const refused = groups(['delete', group.id]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /--yes/);
+  assert.equal(groups(['get', group.id]).status, 0);
+});

@@ -1,0 +1,212 @@
+// Graceful shutdown under load (issue 5, "Faults"), against the real server process: SIGTERM while 32
+// writes are in flight on keep-alive connections. The listening socket closes at once (new connections
+// are refused), every in-flight request still completes with 200 and closes its connection, the process
+// exits 0 well within its 10 s deadline, and every acknowledged write is in the file afterwards.
+// A request that only arrives during the drain gets the 503 envelope.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { ACCOUNT } from './support/app.ts';
+import { assertErrorEnvelope } from './support/envelope.ts';
+import { openConnection, parseResponses, rawRequest } from './support/raw-http.ts';
+import { type RunningServer, startServer } from './support/server.ts';
+
+const COLLECTION = `/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`;
+/** src/server.ts SHUTDOWN_DEADLINE_MS: past it the process exits 1. */
+const DEADLINE_MS = 10_000;
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ringmaster-shutdown-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Started {
+  server: RunningServer;
+  port: number;
+  token: string;
+  file: string;
+}
+
+async function start(name: string): Promise<Started> {
+  const file = join(dir, `${name}.db`);
+  const server = await startServer({ DATABASE_URL: `sqlite:${file}` });
+  assert.ok(server.operatorToken);
+  return { server, port: Number(new URL(server.baseUrl).port), token: server.operatorToken, file };
+}
+
+function exitOf(server: RunningServer): Promise<number | null> {
+  const child = server.process;
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Resolves to the connect error code once new connections are refused ("connected" while they are not). */
+function tryConnect(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+function jsonRequest(method: string, path: string, token: string, body: string, contentLength = body.length) {
+  return rawRequest({
+    method,
+    path,
+    headers: [
+      ['Authorization', `Bearer ${token}`],
+      ['Content-Type', 'application/json'],
+      ['Connection', 'keep-alive'],
+    ],
+    body,
+    contentLength,
+  });
+}
+
+test('drains 32 in-flight writes on keep-alive connections on SIGTERM, refuses new connections, exits 0 and keeps every write', async (context) => {
+  const { server, port, token, file } = await start('drain');
+  // Twelve groups to PATCH while the server shuts down.
+  const targets: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const response = await fetch(server.baseUrl + COLLECTION.slice('/client/v4'.length), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: `to patch ${i}`,
+        version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+      }),
+    });
+    assert.equal(response.status, 200);
+    targets.push((await response.json()).result.id);
+  }
+
+  // 32 keep-alive connections, each proven reusable by a first, complete request.
+  const connections = await Promise.all(Array.from({ length: 32 }, () => openConnection(port)));
+  for (const connection of connections) connection.socket.write(rawRequest({ path: '/healthz' }));
+  await sleep(300);
+  for (const connection of connections) {
+    const [warmUp] = parseResponses(connection.received()).responses;
+    assert.equal(warmUp?.status, 200);
+    assert.equal(warmUp?.headers.connection, 'keep-alive');
+  }
+
+  // 20 creates and 12 PATCHes, each sent up to half of its body: in flight, and held there.
+  const writes = connections.map((connection, i) => {
+    const patch = i >= 20;
+    const body = JSON.stringify(
+      patch
+        ? { name: `patched during shutdown ${i}`, policy_ids: [`drain-${i}`] }
+        : {
+            name: `created during shutdown ${i}`,
+            version_config: [{ target_environment: 'macos', version: '2026.6.822.1' }],
+            policy_ids: [`drain-${i}`],
+          },
+    );
+    const request = patch
+      ? jsonRequest('PATCH', `${COLLECTION}/${targets[i - 20]}`, token, body)
+      : jsonRequest('POST', COLLECTION, token, body);
+    const split = request.length - Math.ceil(body.length / 2);
+    const before = connection.received().length;
+    connection.socket.write(request.subarray(0, split));
+    return { connection, rest: request.subarray(split), before, patch, name: JSON.parse(body).name, i };
+  });
+  await sleep(300);
+
+  const signalled = Date.now();
+  server.process.kill('SIGTERM');
+  const exited = exitOf(server);
+
+  // The listening socket closes at once, while the 32 requests are still open.
+  let refused = 'connected';
+  while (refused === 'connected' && Date.now() - signalled < 5000) {
+    refused = await tryConnect(port);
+    if (refused === 'connected') await sleep(20);
+  }
+  assert.equal(refused, 'ECONNREFUSED');
+  assert.equal(server.process.exitCode, null, 'the process waits for the requests in flight');
+
+  for (const write of writes) write.connection.socket.write(write.rest);
+  await Promise.all(writes.map((write) => write.connection.closed));
+  const code = await exited;
+  const elapsed = Date.now() - signalled;
+
+  for (const write of writes) {
+    const { responses, rest } = parseResponses(write.connection.received().subarray(write.before));
+    assert.equal(responses.length, 1, `write ${write.i}: ${rest}`);
+    const response = responses[0]!;
+    assert.equal(response.status, 200, `write ${write.i}: ${response.body}`);
+    assert.equal(JSON.parse(response.body).result.name, write.name);
+    // The connection is closed after the answer, so no idle keep-alive connection holds the process.
+    assert.equal(response.headers.connection, 'close');
+  }
+  assert.equal(code, 0, server.stdout().split('\n').slice(-5).join('\n'));
+  assert.ok(elapsed < DEADLINE_MS, `exited ${elapsed} ms after SIGTERM`);
+  context.diagnostic(`exited 0, ${elapsed} ms after SIGTERM, with 32/32 in-flight writes answered 200`);
+
+  // Every acknowledged write is in the file.
+  const db = new BetterSqlite3(file, { readonly: true });
+  try {
+    const names = new Set(
+      (db.prepare('SELECT name FROM deployment_groups').all() as { name: string }[]).map((row) => row.name),
+    );
+    for (const write of writes) assert.ok(names.has(write.name), `${write.name} is stored`);
+    const owners = db
+      .prepare("SELECT count(*) FROM policy_owners WHERE policy_id LIKE 'drain-%'")
+      .pluck()
+      .get();
+    assert.equal(owners, 32);
+    assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+  } finally {
+    db.close();
+  }
+  assert.match(server.stdout(), /"msg":"shutting down"/);
+  assert.doesNotMatch(server.stdout(), /"level":50/, 'no error was logged');
+});
+
+test('answers a request that only arrives during the drain with the 503 envelope, and closes its connection', async () => {
+  const { server, port, token } = await start('late');
+  // Connection A: an in-flight create keeps the server draining.
+  const holder = await openConnection(port);
+  const body = JSON.stringify({
+    name: 'holder',
+    version_config: [{ target_environment: null, version: '2026.6.822.0' }],
+  });
+  const request = jsonRequest('POST', COLLECTION, token, body);
+  holder.socket.write(request.subarray(0, request.length - 5));
+  // Connection B: a first request answered, then the start of a second one, whose headers end after SIGTERM.
+  const late = await openConnection(port);
+  late.socket.write(rawRequest({ path: '/healthz' }));
+  const second = rawRequest({ path: COLLECTION, headers: [['Authorization', `Bearer ${token}`]] });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  late.socket.write(second.subarray(0, second.length - 2));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  server.process.kill('SIGTERM');
+  const exited = exitOf(server);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  late.socket.write(second.subarray(second.length - 2));
+  await late.closed;
+  const [first, drained] = parseResponses(late.received()).responses;
+  assert.equal(first?.status, 200);
+  assert.ok(drained, 'the late request is answered');
+  assertErrorEnvelope(drained, 503, 2009);
+  assert.match(drained.headers['retry-after'] ?? '', /^\d+$/);
+  assert.equal(drained.headers.connection, 'close');
+
+  holder.socket.write(request.subarray(request.length - 5));
+  await holder.closed;
+  assert.equal(parseResponses(holder.received()).responses[0]?.status, 200);
+  assert.equal(await exited, 0);
+});

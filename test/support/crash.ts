@@ -1,0 +1,384 @@
+// The crash test (issue 5, "Faults"), shared by test/crash.test.ts (a few rounds) and scripts/crash.ts
+// (20 rounds). Each round starts the real server on the same SQLite file, lets concurrent writers create
+// and PATCH groups, SIGKILLs the process at a random moment, checks the file with SQLite's integrity check,
+// restarts, and checks that:
+//   - every acknowledged write is there, with exactly the acknowledged content — or the content of the one
+//     later request that was in flight on that group when the process died (each writer has at most one
+//     request in flight, and only it touches its own groups);
+//   - a write in flight at the kill is all or nothing: a create is either absent with every policy ID free,
+//     or present with exactly the body sent; a PATCH is either wholly applied or not at all;
+//   - policy ownership is exactly what the visible groups say: each of their policy IDs is owned by them
+//     (claiming it elsewhere answers 409 naming them) and every other ID ever used is free.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Random } from './random.ts';
+import { startServer } from './server.ts';
+
+const ACCOUNT = '0123456789abcdef0123456789abcdef';
+const COLLECTION = `/accounts/${ACCOUNT}/devices/deployment-groups`;
+
+export interface CrashOptions {
+  rounds: number;
+  writers?: number;
+  seed: number;
+  /** Kill between these many milliseconds after the writers start. */
+  killAfterMs?: [number, number];
+  log?: (line: string) => void;
+}
+
+export interface CrashFigures {
+  seed: number;
+  rounds: number;
+  /** Writes answered 200 (creates + PATCHes). */
+  acknowledged: number;
+  acknowledgedCreates: number;
+  acknowledgedUpdates: number;
+  /** Acknowledged writes whose content was not found after a restart. Must be 0. */
+  lost: number;
+  /** Writes in flight at a kill, and how many of them turned out applied (wholly). */
+  inFlight: number;
+  inFlightApplied: number;
+  groups: number;
+  policyIdsChecked: number;
+}
+
+interface Content {
+  name: string;
+  version_config: { target_environment: string | null; version: string }[];
+  policy_ids: string[] | null;
+}
+
+interface KnownGroup {
+  id: string;
+  writer: number;
+  /** The content of the last acknowledged write. */
+  acknowledged: Content;
+  /** A PATCH sent after it and not answered (in flight at the kill). */
+  pending?: Content;
+}
+
+interface PendingCreate {
+  writer: number;
+  body: Content;
+}
+
+export async function runCrashRounds({
+  rounds,
+  writers = 16,
+  seed,
+  killAfterMs = [50, 1500],
+  log = () => {},
+}: CrashOptions): Promise<CrashFigures> {
+  const random = new Random(seed);
+  const dir = mkdtempSync(join(tmpdir(), 'ringmaster-crash-'));
+  const file = join(dir, 'crash.db');
+  // 'info': startServer waits for the "listening" line.
+  const env = { DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'info' };
+  const figures: CrashFigures = {
+    seed,
+    rounds: 0,
+    acknowledged: 0,
+    acknowledgedCreates: 0,
+    acknowledgedUpdates: 0,
+    lost: 0,
+    inFlight: 0,
+    inFlightApplied: 0,
+    groups: 0,
+    policyIdsChecked: 0,
+  };
+  const known = new Map<string, KnownGroup>();
+  /** Every policy ID any request ever sent: after each restart, each is owned as the groups say, or free. */
+  const everyPolicyId = new Set<string>();
+  let token: string | undefined;
+  let sequence = 0;
+
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      let server = await startServer(env);
+      token ??= server.operatorToken;
+      assert.ok(token, 'the first start prints the operator token');
+      const client = new Client(server.baseUrl, token);
+
+      // --- load, then SIGKILL -------------------------------------------------------------------
+      const pendingCreates: PendingCreate[] = [];
+      let killed = false;
+      const writer = async (index: number) => {
+        const mine = () => [...known.values()].filter((g) => g.writer === index);
+        while (!killed) {
+          const own = mine();
+          const n = ++sequence;
+          if (own.length === 0 || random.chance(0.3)) {
+            const body: Content = {
+              name: `r${round} w${index} create ${n}`,
+              version_config: [{ target_environment: 'windows', version: `2026.${(n % 12) + 1}.${n}.0` }],
+              policy_ids: random.chance(0.2) ? null : freshIds(n, random.int(0, 3)),
+            };
+            for (const id of body.policy_ids ?? []) everyPolicyId.add(id);
+            const pending = { writer: index, body };
+            pendingCreates.push(pending);
+            const answer = await client.send('POST', COLLECTION, body);
+            if (answer === undefined) return; // the server is gone; this create stays "in flight"
+            assert.equal(
+              answer.status,
+              200,
+              `create answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+            );
+            pendingCreates.splice(pendingCreates.indexOf(pending), 1);
+            assertContent(answer.body.result, body, 'acknowledged create');
+            known.set(answer.body.result.id, {
+              id: answer.body.result.id,
+              writer: index,
+              acknowledged: body,
+            });
+            figures.acknowledged++;
+            figures.acknowledgedCreates++;
+          } else {
+            const group = random.pick(own);
+            const current = group.acknowledged;
+            // Every field changes, so a write applied in part could not pass for either version.
+            const kept = (current.policy_ids ?? []).filter(() => random.chance(0.5));
+            const change: Content = {
+              name: `r${round} w${index} update ${n}`,
+              version_config: [
+                { target_environment: 'windows', version: `2026.${(n % 12) + 1}.${n}.0` },
+                ...(random.chance(0.5) ? [{ target_environment: 'macos', version: `2026.1.${n}.1` }] : []),
+              ],
+              policy_ids: random.chance(0.1) ? null : [...kept, ...freshIds(n, random.int(0, 3))],
+            };
+            for (const id of change.policy_ids ?? []) everyPolicyId.add(id);
+            group.pending = change;
+            const answer = await client.send('PATCH', `${COLLECTION}/${group.id}`, change);
+            if (answer === undefined) return;
+            assert.equal(
+              answer.status,
+              200,
+              `PATCH answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+            );
+            assertContent(answer.body.result, change, 'acknowledged PATCH');
+            group.acknowledged = change;
+            group.pending = undefined;
+            figures.acknowledged++;
+            figures.acknowledgedUpdates++;
+          }
+        }
+      };
+      const load = Promise.all(Array.from({ length: writers }, (_, i) => writer(i)));
+      const killAt = random.int(killAfterMs[0], killAfterMs[1]);
+      await new Promise((resolve) => setTimeout(resolve, killAt));
+      // Writers go on until their request fails, so every writer has one in flight at the kill.
+      await server.kill();
+      killed = true;
+      await load;
+      client.close();
+
+      // --- the file, as the dead process left it --------------------------------------------------
+      const inFlight = pendingCreates.length + [...known.values()].filter((g) => g.pending).length;
+      checkFile(file);
+
+      // --- restart and compare ----------------------------------------------------------------------
+      server = await startServer(env);
+      const checker = new Client(server.baseUrl, token);
+      try {
+        const visible = await listAll(checker);
+        let applied = 0;
+        for (const group of known.values()) {
+          const found = visible.get(group.id);
+          if (!found) {
+            figures.lost++;
+            assert.fail(
+              `acknowledged group ${group.id} (${group.acknowledged.name}) is missing after the restart`,
+            );
+          }
+          visible.delete(group.id);
+          if (group.pending && sameContent(found, group.pending)) {
+            group.acknowledged = group.pending;
+            applied++;
+          } else if (!sameContent(found, group.acknowledged)) {
+            figures.lost++;
+            assert.fail(
+              `group ${group.id}: found ${JSON.stringify(contentOf(found))}, acknowledged ${JSON.stringify(group.acknowledged)}` +
+                (group.pending ? `, in flight ${JSON.stringify(group.pending)}` : ''),
+            );
+          }
+          group.pending = undefined;
+        }
+        // What remains visible must be creates that were in flight, each exactly as sent.
+        for (const [id, found] of visible) {
+          const match = pendingCreates.find((p) => sameContent(found, p.body));
+          assert.ok(
+            match,
+            `unexpected group ${id} ${JSON.stringify(contentOf(found))}: not acknowledged, not in flight`,
+          );
+          pendingCreates.splice(pendingCreates.indexOf(match), 1);
+          known.set(id, { id, writer: match.writer, acknowledged: match.body });
+          applied++;
+        }
+        figures.inFlight += inFlight;
+        figures.inFlightApplied += applied;
+        figures.policyIdsChecked = everyPolicyId.size;
+        await checkOwnership(checker, known, everyPolicyId);
+        figures.rounds = round;
+        figures.groups = known.size;
+        log(
+          `round ${round}: killed after ${killAt} ms; ${figures.acknowledged} acknowledged so far; ` +
+            `${inFlight} in flight (${applied} applied, ${inFlight - applied} not); ${known.size} groups, ` +
+            `${everyPolicyId.size} policy IDs checked; integrity ok`,
+        );
+      } finally {
+        checker.close();
+        await server.stop();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+function freshIds(n: number, count: number): string[] {
+  return Array.from({ length: count }, (_, k) => `crash-${n}-${k}`);
+}
+
+function contentOf(group: Content): Content {
+  return { name: group.name, version_config: group.version_config, policy_ids: group.policy_ids };
+}
+
+function sameContent(a: Content, b: Content): boolean {
+  return JSON.stringify(contentOf(a)) === JSON.stringify(contentOf(b));
+}
+
+function assertContent(actual: Content, expected: Content, what: string): void {
+  assert.deepEqual(contentOf(actual), contentOf(expected), what);
+}
+
+/** SQLite's own checks on the file the killed process left, plus the ownership table against the groups. */
+function checkFile(file: string): void {
+  const db = new BetterSqlite3(file);
+  try {
+    assert.deepEqual(db.pragma('integrity_check'), [{ integrity_check: 'ok' }]);
+    assert.deepEqual(db.pragma('foreign_key_check'), []);
+    const claimed = new Set<string>();
+    for (const row of db.prepare('SELECT id, account_id, policy_ids FROM deployment_groups').all() as {
+      id: string;
+      account_id: string;
+      policy_ids: string | null;
+    }[]) {
+      for (const policyId of JSON.parse(row.policy_ids ?? '[]') as string[]) {
+        claimed.add(`${row.account_id} ${policyId} ${row.id}`);
+      }
+    }
+    const owners = db.prepare('SELECT account_id, policy_id, group_id FROM policy_owners').all() as {
+      account_id: string;
+      policy_id: string;
+      group_id: string;
+    }[];
+    const owned = new Set(owners.map((o) => `${o.account_id} ${o.policy_id} ${o.group_id}`));
+    assert.deepEqual(
+      [...owned].filter((o) => !claimed.has(o)),
+      [],
+      'policy_owners rows without a group listing them',
+    );
+    assert.deepEqual(
+      [...claimed].filter((c) => !owned.has(c)),
+      [],
+      'policy IDs listed by a group but not owned by it',
+    );
+  } finally {
+    db.close();
+  }
+}
+
+async function listAll(client: Client): Promise<Map<string, Content & { id: string }>> {
+  const groups = new Map<string, Content & { id: string }>();
+  for (let page = 1; ; page++) {
+    const answer = await client.send('GET', `${COLLECTION}?per_page=100&page=${page}`);
+    assert.ok(answer && answer.status === 200, 'list after restart');
+    for (const group of answer.body.result) groups.set(group.id, group);
+    if (answer.body.result.length === 0) return groups;
+  }
+}
+
+/**
+ * Claims every policy ID ever used, 1000 at a time, in a probe group: the 409 must list exactly the IDs the
+ * visible groups hold, each with its group; any other ID must be free.
+ */
+async function checkOwnership(
+  client: Client,
+  known: Map<string, KnownGroup>,
+  everyPolicyId: Set<string>,
+): Promise<void> {
+  const owner = new Map<string, string>();
+  for (const group of known.values())
+    for (const id of group.acknowledged.policy_ids ?? []) owner.set(id, group.id);
+  const ids = [...everyPolicyId];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const answer = await client.send('POST', COLLECTION, {
+      name: 'ownership probe',
+      version_config: [{ target_environment: null, version: '2026.1.1.0' }],
+      policy_ids: chunk,
+    });
+    assert.ok(answer);
+    const expected = chunk.filter((id) => owner.has(id));
+    if (expected.length === 0) {
+      assert.equal(answer.status, 200, `probe: ${JSON.stringify(answer.body).slice(0, 500)}`);
+      const deleted = await client.send('DELETE', `${COLLECTION}/${answer.body.result.id}`);
+      assert.equal(deleted?.status, 200);
+      continue;
+    }
+    assert.equal(answer.status, 409, `probe: ${JSON.stringify(answer.body).slice(0, 500)}`);
+    const conflicts = (answer.body.errors as { message: string; source: { pointer: string } }[]).map(
+      (e): [string, string | undefined] => [
+        chunk[Number(e.source.pointer.split('/')[2])] as string,
+        /deployment group (\S+)$/.exec(e.message)?.[1],
+      ],
+    );
+    assert.deepEqual(
+      new Map(conflicts),
+      new Map(expected.map((id) => [id, owner.get(id)])),
+      'policy ownership after the restart',
+    );
+  }
+}
+
+/** fetch with the operator token; `undefined` when the server is gone (killed mid-request). */
+class Client {
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any } | undefined> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: this.controller.signal,
+      });
+      // Acknowledged only once the whole answer has arrived.
+      text = await response.text();
+    } catch {
+      return undefined;
+    }
+    return { status: response.status, body: JSON.parse(text) };
+  }
+
+  close(): void {
+    this.controller.abort();
+  }
+}

@@ -1,0 +1,159 @@
+// The dashboard's only way to the data: the server's public Cloudflare v4 API, with the signed-in token.
+import type { Session } from './session.ts';
+
+export const API_BASE = '/client/v4';
+
+export interface VersionConfig {
+  target_environment: string | null;
+  version: string;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  version_config: VersionConfig[];
+  policy_ids: string[] | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupInput {
+  name?: string;
+  version_config?: VersionConfig[];
+  policy_ids?: string[] | null;
+}
+
+export interface ResultInfo {
+  page: number;
+  per_page: number;
+  count: number;
+  total_count: number;
+  total_pages: number;
+}
+
+/** One entry of the envelope's `errors` (CONTRACT.md §3). */
+export interface ApiErrorItem {
+  code: number;
+  message: string;
+  source?: { pointer?: string; parameter?: string };
+}
+
+export interface Success<T> {
+  ok: true;
+  status: number;
+  result: T;
+  resultInfo?: ResultInfo;
+}
+
+export interface Failure {
+  ok: false;
+  /** 0 when the server could not be reached at all. */
+  status: number;
+  errors: ApiErrorItem[];
+  ray: string | null;
+  retryAfter: string | null;
+}
+
+export type Outcome<T> = Success<T> | Failure;
+
+/** Codes that mean "this token no longer works here": sign in again (CONTRACT.md §6). */
+export function isSignedOut(failure: Failure): boolean {
+  return failure.errors.some((e) => e.code === 9109 || e.code === 1000 || e.code === 6003 || e.code === 9106);
+}
+
+/** A sentence for a failure the user cannot fix field by field. */
+export function describeFailure(failure: Failure): string {
+  const text = failure.errors
+    .map((e) =>
+      e.code === 10000
+        ? 'This token may not do that in this account: changes need a token with Zero Trust Write.'
+        : e.message,
+    )
+    .join(' ');
+  if (failure.status === 429 && failure.retryAfter) return `${text} (try again in ${failure.retryAfter} s)`;
+  if (failure.status >= 500 && failure.ray && !text.includes(failure.ray))
+    return `${text} (ray ${failure.ray})`;
+  return text;
+}
+
+export class Api {
+  constructor(readonly session: Session) {}
+
+  private get groups(): string {
+    return `/accounts/${encodeURIComponent(this.session.account)}/devices/deployment-groups`;
+  }
+
+  verifyToken(): Promise<Outcome<{ id: string; status: string; expires_on?: string }>> {
+    return this.request('GET', '/user/tokens/verify');
+  }
+
+  listGroups(page: number, perPage: number): Promise<Outcome<Group[]>> {
+    return this.request('GET', `${this.groups}?page=${page}&per_page=${perPage}`);
+  }
+
+  getGroup(id: string): Promise<Outcome<Group>> {
+    return this.request('GET', `${this.groups}/${encodeURIComponent(id)}`);
+  }
+
+  createGroup(input: GroupInput): Promise<Outcome<Group>> {
+    return this.request('POST', this.groups, input);
+  }
+
+  updateGroup(id: string, input: GroupInput): Promise<Outcome<Group>> {
+    return this.request('PATCH', `${this.groups}/${encodeURIComponent(id)}`, input);
+  }
+
+  deleteGroup(id: string): Promise<Outcome<{ id: string }>> {
+    return this.request('DELETE', `${this.groups}/${encodeURIComponent(id)}`);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<Outcome<T>> {
+    let response: Response;
+    try {
+      response = await fetch(`${API_BASE}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.session.token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch {
+      return {
+        ok: false,
+        status: 0,
+        errors: [{ code: 0, message: 'Could not reach the Ringmaster server. Is it running?' }],
+        ray: null,
+        retryAfter: null,
+      };
+    }
+    let envelope: Record<string, unknown> | null = null;
+    try {
+      const parsed: unknown = await response.json();
+      if (parsed !== null && typeof parsed === 'object') envelope = parsed as Record<string, unknown>;
+    } catch {
+      // Not JSON (a proxy's error page, say): described by its status below.
+    }
+    if (response.ok && envelope?.success === true) {
+      return {
+        ok: true,
+        status: response.status,
+        result: envelope.result as T,
+        resultInfo: envelope.result_info as ResultInfo | undefined,
+      };
+    }
+    const errors = Array.isArray(envelope?.errors) ? (envelope.errors as ApiErrorItem[]) : [];
+    return {
+      ok: false,
+      status: response.status,
+      errors: errors.length
+        ? errors
+        : [{ code: 0, message: `The server answered ${response.status} ${response.statusText}`.trim() }],
+      ray: response.headers.get('cf-ray'),
+      retryAfter: response.headers.get('retry-after'),
+    };
+  }
+}

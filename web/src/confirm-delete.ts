@@ -1,0 +1,76 @@
+// "Delete this ring?" — Cancel has the focus, so a stray Enter deletes nothing.
+import { type Api, describeFailure, type Group } from './api.ts';
+import { h } from './dom.ts';
+import { plural } from './format.ts';
+
+/** Resolves to true once the group is gone (deleted now, or already by someone else). */
+export function confirmDelete(api: Api, group: Group): Promise<boolean> {
+  let deleted = false;
+  let busy = false;
+  const policies = group.policy_ids?.length ?? 0;
+  const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const cancel = h('button', { type: 'button', class: 'button', onclick: () => dialog.close() }, 'Cancel');
+  const confirm = h('button', { type: 'submit', class: 'button danger' }, 'Delete ring');
+  const dialog = h(
+    'dialog',
+    {
+      class: 'dialog small',
+      role: 'alertdialog',
+      'aria-labelledby': 'delete-title',
+      'aria-describedby': 'delete-description',
+    },
+    h(
+      'form',
+      { method: 'post', onsubmit: (event) => submit(event) },
+      h('h2', { id: 'delete-title' }, 'Delete ring?'),
+      h(
+        'div',
+        { id: 'delete-description' },
+        h('p', {}, 'The ring ', h('strong', {}, group.name), ' will be deleted. This cannot be undone.'),
+        h(
+          'p',
+          {},
+          policies
+            ? `Its ${plural(policies, 'policy', 'policies')} will belong to no ring and can join another one.`
+            : 'It holds no policies.',
+        ),
+      ),
+      error,
+      h('div', { class: 'dialog-actions' }, cancel, confirm),
+    ),
+  );
+
+  async function submit(event: Event): Promise<void> {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    confirm.disabled = true;
+    confirm.textContent = 'Deleting…';
+    const outcome = await api.deleteGroup(group.id);
+    busy = false;
+    // 404: someone else deleted it first; either way it is gone.
+    if (outcome.ok || outcome.status === 404) {
+      deleted = true;
+      dialog.close();
+      return;
+    }
+    confirm.disabled = false;
+    confirm.textContent = 'Delete ring';
+    error.hidden = false;
+    error.textContent = `Not deleted: ${describeFailure(outcome)}`;
+    cancel.focus();
+  }
+
+  document.body.append(dialog);
+  dialog.addEventListener('cancel', (event) => {
+    if (busy) event.preventDefault();
+  });
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(deleted);
+    });
+    dialog.showModal();
+    cancel.focus();
+  });
+}

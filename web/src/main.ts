@@ -1,0 +1,62 @@
+// The dashboard's entry point: signed out → the sign-in form; signed in → the account's rings.
+// A `#group=<id>` address (the links a conflict shows) brings that group's card on screen.
+import { Api } from './api.ts';
+import { h, replace } from './dom.ts';
+import { RingsView } from './rings.ts';
+import { clearSession, loadSession, type Session, saveSession } from './session.ts';
+import { signInView } from './sign-in.ts';
+
+const main = document.getElementById('main') as HTMLElement;
+const sessionArea = document.getElementById('session') as HTMLElement;
+let rings: RingsView | null = null;
+
+function showSignIn(notice?: string): void {
+  rings?.dispose();
+  rings = null;
+  replace(sessionArea);
+  replace(main, signInView({ notice, onSignedIn: (session) => signIn(session) }));
+  document.getElementById('token')?.focus();
+}
+
+function signIn(session: Session): void {
+  saveSession(session);
+  void showRings(session, true);
+}
+
+function signOut(notice = 'You signed out; the token was removed from this tab.'): void {
+  clearSession();
+  showSignIn(notice);
+}
+
+async function showRings(session: Session, focusHeading: boolean): Promise<void> {
+  replace(
+    sessionArea,
+    h(
+      'span',
+      { class: 'account' },
+      h('span', { class: 'account-label' }, 'Account '),
+      h('code', { title: session.account }, session.account),
+    ),
+    h('button', { type: 'button', class: 'button', onclick: () => signOut() }, 'Sign out'),
+  );
+  const view = new RingsView(new Api(session), (reason) => signOut(reason));
+  rings = view;
+  replace(main, view.root);
+  if (!(await view.load(1)) || rings !== view) return;
+  const target = groupInAddress();
+  if (target) await view.showGroup(target);
+  else if (focusHeading) view.focusHeading();
+}
+
+function groupInAddress(): string | null {
+  return /^#group=([0-9a-f-]{36})$/i.exec(location.hash)?.[1] ?? null;
+}
+
+window.addEventListener('hashchange', () => {
+  const target = groupInAddress();
+  if (target && rings) void rings.showGroup(target);
+});
+
+const session = loadSession();
+if (session) void showRings(session, false);
+else showSignIn();

@@ -28,7 +28,8 @@ const PACKAGE_VERSION: string = JSON.parse(
 ).version;
 
 export interface AppOptions {
-  config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'>;
+  config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'> &
+    Partial<Pick<Config, 'trustProxy'>>;
   store: Store;
   /** Where rate-limit counts live (Redis when replicas share them); in this process by default. */
   counters?: Counters;
@@ -51,6 +52,7 @@ export function buildApp({
   const app = Fastify({
     loggerInstance: logger ?? pino({ level: config.logLevel }),
     genReqId: newRayId,
+    trustProxy: config.trustProxy ?? false,
     logController: new RequestLog(),
     bodyLimit: limits.bodyBytes,
     http: {
@@ -76,6 +78,9 @@ export function buildApp({
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cf-ray', request.id);
+    // API answers are per-credential: never cached by a shared cache, never sniffed as another type.
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new ApiError('malformedRequest');
     }

@@ -22,6 +22,11 @@ export interface Config {
   authFailureLimit: RateLimit;
   /** Share rate-limit counters across replicas through Redis; in-process counters otherwise. */
   redisUrl?: string;
+  /**
+   * Which peers' X-Forwarded-For to believe for the client address (rate limits, logs): false (the
+   * default: the TCP peer), true (any), or a list of proxy addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
@@ -81,6 +86,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY || 'false');
+  if (typeof trustProxy === 'string') problems.push(trustProxy);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -91,7 +99,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: rateLimit as RateLimit | undefined,
     authFailureLimit: authFailureLimit as RateLimit,
     redisUrl,
+    trustProxy: trustProxy as Config['trustProxy'],
   };
+}
+
+function parseTrustProxy(text: string): Config['trustProxy'] | string {
+  if (text === 'false') return false;
+  if (text === 'true') return true;
+  const addresses = text.split(',').map((a) => a.trim());
+  if (addresses.every((a) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) return addresses;
+  return `TRUST_PROXY must be false, true or a comma-separated list of proxy addresses/CIDRs, got ${JSON.stringify(text)}`;
 }
 
 /** `sqlite:<path>` or `postgres://…` / `postgresql://…`; a string result is the problem found. */

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { buildApp } from '../src/app.ts';
+import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import {
   ACCOUNT,
   createTestApp,
@@ -513,3 +515,37 @@ for (const route of routes) {
     });
   }
 }
+
+test('no /client/v4 route but the OpenAPI document answers without credentials', async () => {
+  // Collects every route the app registers, so that a route added later without `config.auth` fails here.
+  const store = openSqliteStore({ path: ':memory:' });
+  const app = buildApp({
+    config: {
+      logLevel: 'silent',
+      targetEnvironments: ['windows'],
+      authFailureLimit: { limit: 60, windowSeconds: 60 },
+    },
+    store,
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/client/v4/') || route.url === '/client/v4/openapi.json') return;
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  await app.ready();
+  try {
+    assert.ok(routes.length >= 6, `saw ${routes.length} routes`);
+    for (const { method, url } of routes) {
+      const concrete = url.replace(':account_id', ACCOUNT).replace(':group_id', randomUUID());
+      const response = await app.inject({ method: method as 'GET', url: concrete });
+      const code = method === 'HEAD' ? undefined : response.json().errors[0].code;
+      assert.ok(
+        (response.statusCode === 400 && (code === 9106 || code === undefined)) || response.statusCode === 405,
+        `${method} ${url} answered ${response.statusCode} ${code} without credentials`,
+      );
+    }
+  } finally {
+    await app.close();
+    await store.close();
+  }
+});

@@ -58,19 +58,41 @@ test('limits each credential to its quota with Cloudflare’s headers, then answ
   }
 });
 
-test('limits failed authentications per client address, even for a later valid token', async () => {
+test('limits failed authentications per client address without locking out valid credentials', async () => {
   const t = await createTestApp({ authFailureLimit: { limit: 2, windowSeconds: 60 } });
   try {
     const attempt = (token: string, remoteAddress = '203.0.113.7') =>
       t.app.inject({ url: groupsUrl(), remoteAddress, headers: { authorization: `Bearer ${token}` } });
     assert.equal((await attempt('rmt_guess1')).statusCode, 403);
     assert.equal((await attempt('rmt_guess2')).statusCode, 403);
-    const blocked = await attempt(t.secrets.admin);
-    assert.equal(blocked.statusCode, 429);
-    assert.equal(blocked.json().errors[0].code, 971);
-    assert.ok(Number(blocked.headers['retry-after']) >= 1);
-    // Another address is not affected.
-    assert.equal((await attempt(t.secrets.admin, '203.0.113.8')).statusCode, 200);
+    const limited = await attempt('rmt_guess3');
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.json().errors[0].code, 971);
+    assert.ok(Number(limited.headers['retry-after']) >= 1);
+    // A client sharing the address (one proxy, many users) with a valid token is not locked out.
+    assert.equal((await attempt(t.secrets.admin)).statusCode, 200);
+    // Another address has its own budget.
+    assert.equal((await attempt('rmt_guess4', '203.0.113.8')).statusCode, 403);
+  } finally {
+    await t.close();
+  }
+});
+
+test('behind a trusted proxy, counts failures per forwarded client address', async () => {
+  const t = await createTestApp({
+    authFailureLimit: { limit: 1, windowSeconds: 60 },
+    trustProxy: ['10.0.0.1'],
+  });
+  try {
+    const attempt = (forwardedFor: string) =>
+      t.app.inject({
+        url: groupsUrl(),
+        remoteAddress: '10.0.0.1',
+        headers: { authorization: 'Bearer rmt_guess', 'x-forwarded-for': forwardedFor },
+      });
+    assert.equal((await attempt('198.51.100.1')).statusCode, 403);
+    assert.equal((await attempt('198.51.100.1')).statusCode, 429);
+    assert.equal((await attempt('198.51.100.2')).statusCode, 403, 'another client behind the same proxy');
   } finally {
     await t.close();
   }

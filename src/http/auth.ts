@@ -40,18 +40,20 @@ export function authenticate({ tokens, failures, requests }: AuthOptions) {
     if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw noRouteError(request.url);
 
     const presented = presentedCredential(request.headers);
-    const blocked = await failures.check(request.ip, 0);
-    if (!blocked.allowed) throw new ApiError('rateLimited', { headers: blocked.headers });
     const verification = await tokens.verify(presented);
     if (!verification.ok || (required === 'verify' && presented.kind !== 'token')) {
-      await failures.check(request.ip);
+      // Past the limit, failures from this address get 429. Valid credentials are never refused by it,
+      // so clients behind one proxy address cannot lock each other out (docs/decisions/0005).
+      const failed = await failures.check(request.ip);
+      if (!failed.allowed) throw new ApiError('rateLimited', { headers: failures.headers(failed) });
       throw new ApiError(required === 'verify' ? 'invalidApiToken' : 'invalidCredentials');
     }
     const credential = verification.credential;
     if (requests) {
       const decision = await requests.check(credential.id);
-      reply.headers(decision.headers);
-      if (!decision.allowed) throw new ApiError('rateLimited', { headers: decision.headers });
+      const headers = requests.headers(decision);
+      reply.headers(headers);
+      if (!decision.allowed) throw new ApiError('rateLimited', { headers });
     }
     if (required !== 'verify' && (accountId === undefined || !grants(credential, accountId, required))) {
       throw new ApiError('forbidden', {

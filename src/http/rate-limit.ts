@@ -21,8 +21,8 @@ export function parseRateLimit(text: string): RateLimit | string {
 
 /** Where counts live: this process, or Redis for counters shared by every replica. */
 export interface Counters {
-  /** Adds `by` (0 to only read) to the key's count in the window and returns the new count. */
-  add(key: string, by: number, windowMs: number): Promise<number>;
+  /** Adds one to the key's count (a key names one window) and returns the new count. */
+  increment(key: string, windowMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -30,15 +30,15 @@ export class MemoryCounters implements Counters {
   private windows = new Map<string, number>();
   private windowStart = 0;
 
-  async add(key: string, by: number, windowMs: number): Promise<number> {
+  async increment(key: string, windowMs: number): Promise<number> {
     // Keys embed their window start; drop every count once no key of an older window can be asked for.
     const start = Math.floor(Date.now() / windowMs) * windowMs;
     if (start > this.windowStart) {
       this.windowStart = start;
       this.windows = new Map([...this.windows].filter(([k]) => k.endsWith(`:${start}`)));
     }
-    const count = (this.windows.get(key) ?? 0) + by;
-    if (by > 0) this.windows.set(key, count);
+    const count = (this.windows.get(key) ?? 0) + 1;
+    this.windows.set(key, count);
     return count;
   }
 
@@ -50,7 +50,6 @@ export interface Decision {
   remaining: number;
   /** Seconds until the window resets, rounded up. */
   resetSeconds: number;
-  headers: Record<string, string>;
 }
 
 export class RateLimiter {
@@ -62,36 +61,36 @@ export class RateLimiter {
     private readonly log?: FastifyBaseLogger,
   ) {}
 
-  /** Counts one request for `key` (or only reads the count with `by = 0`) and decides. */
-  async check(key: string, by = 1): Promise<Decision> {
+  /** Counts one request for `key` and decides. */
+  async check(key: string): Promise<Decision> {
     const windowMs = this.rule.windowSeconds * 1000;
     const now = Date.now();
     const start = Math.floor(now / windowMs) * windowMs;
     let count: number;
     try {
-      count = await this.counters.add(`${this.name}:${key}:${start}`, by, windowMs);
+      count = await this.counters.increment(`${this.name}:${key}:${start}`, windowMs);
     } catch (error) {
       // Fail open: a counter outage must not take the API down with it.
       this.log?.warn({ err: error }, 'rate limit counters unavailable; allowing the request');
       count = 0;
     }
-    const allowed = by === 0 ? count < this.rule.limit : count <= this.rule.limit;
+    const allowed = count <= this.rule.limit;
     const remaining = Math.max(0, this.rule.limit - count);
     const resetSeconds = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+    return { allowed, remaining, resetSeconds };
+  }
+
+  /** The IETF-draft headers Cloudflare sends, and `Retry-After` when refused. */
+  headers({ allowed, remaining, resetSeconds }: Decision): Record<string, string> {
     return {
-      allowed,
-      remaining,
-      resetSeconds,
-      headers: {
-        ratelimit: `"${this.name}";r=${remaining};t=${resetSeconds}`,
-        'ratelimit-policy': `"${this.name}";q=${this.rule.limit};w=${this.rule.windowSeconds}`,
-        ...(allowed ? {} : { 'retry-after': String(resetSeconds) }),
-      },
+      ratelimit: `"${this.name}";r=${remaining};t=${resetSeconds}`,
+      'ratelimit-policy': `"${this.name}";q=${this.rule.limit};w=${this.rule.windowSeconds}`,
+      ...(allowed ? {} : { 'retry-after': String(resetSeconds) }),
     };
   }
 }
 
-/** Counters in Redis, shared by every replica: INCRBY and PEXPIRE in one MULTI per request. */
+/** Counters in Redis, shared by every replica: INCR and PEXPIRE in one MULTI per counted request. */
 export class RedisCounters implements Counters {
   private constructor(private readonly client: RedisClient) {}
 
@@ -108,9 +107,8 @@ export class RedisCounters implements Counters {
     return new RedisCounters(client as unknown as RedisClient);
   }
 
-  async add(key: string, by: number, windowMs: number): Promise<number> {
-    if (by === 0) return Number((await this.client.get(key)) ?? 0);
-    const [count] = await this.client.multi().incrBy(key, by).pExpire(key, windowMs).exec();
+  async increment(key: string, windowMs: number): Promise<number> {
+    const [count] = await this.client.multi().incr(key).pExpire(key, windowMs).exec();
     return Number(count);
   }
 
@@ -121,9 +119,8 @@ export class RedisCounters implements Counters {
 
 /** The few commands used, so the client's large generic types stay out of this file. */
 interface RedisClient {
-  get(key: string): Promise<string | null>;
   multi(): {
-    incrBy(key: string, by: number): ReturnType<RedisClient['multi']>;
+    incr(key: string): ReturnType<RedisClient['multi']>;
     pExpire(key: string, ms: number): ReturnType<RedisClient['multi']>;
     exec(): Promise<unknown[]>;
   };

@@ -23,6 +23,8 @@ export class RequestLog extends LogController {
         url: redactSecrets(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
+        // Who made the request: the credential's id (never its secret), for tracing a change to a token.
+        ...(request.credential ? { credential: request.credential.id } : {}),
         ...(error ? { err: error } : {}),
       },
       'request',

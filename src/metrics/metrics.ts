@@ -26,33 +26,56 @@ export function createMetrics(): Metrics {
   return {
     registry,
     instrument(store) {
-      return new Proxy(store, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver);
-          if (typeof value !== 'function' || typeof property !== 'string') return value;
-          return (...args: unknown[]) => {
+      // One wrapper per method, made once: the store is called on every request.
+      const timed = Object.create(store) as Store;
+      for (const operation of storeMethods(store)) {
+        const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[operation];
+        if (!method) continue;
+        Object.defineProperty(timed, operation, {
+          value: (...args: unknown[]) => {
             const start = performance.now();
             const seconds = () => (performance.now() - start) / 1000;
-            const result = value.apply(target, args);
+            const result = method.apply(store, args);
             if (!(result instanceof Promise)) {
-              observe(seconds(), property, 'ok');
+              observe(seconds(), operation, 'ok');
               return result;
             }
             return result.then(
               (ok) => {
-                observe(seconds(), property, 'ok');
+                observe(seconds(), operation, 'ok');
                 return ok;
               },
               (error) => {
-                observe(seconds(), property, 'error');
+                observe(seconds(), operation, 'error');
                 throw error;
               },
             );
-          };
-        },
-      });
+          },
+        });
+      }
+      return timed;
     },
   };
+}
+
+/** The store's own methods (walking its prototype chain), without the constructor. */
+function storeMethods(store: Store): string[] {
+  const names = new Set<string>();
+  for (
+    let proto = Object.getPrototypeOf(store);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (
+        name !== 'constructor' &&
+        typeof (store as unknown as Record<string, unknown>)[name] === 'function'
+      ) {
+        names.add(name);
+      }
+    }
+  }
+  return [...names];
 }
 
 /**

@@ -64,6 +64,7 @@ export interface TestAppOptions {
   /** Defaults to a limit no test reaches, so the auth matrix can fail authentication freely. */
   authFailureLimit?: RateLimit;
   counters?: Counters;
+  trustProxy?: boolean | string[];
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -89,6 +90,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       targetEnvironments: options.targetEnvironments ?? ['windows', 'macos'],
       rateLimit: options.rateLimit,
       authFailureLimit: options.authFailureLimit ?? { limit: 1_000_000, windowSeconds: 60 },
+      trustProxy: options.trustProxy,
     },
     store,
     counters: options.counters,

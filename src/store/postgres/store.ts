@@ -192,7 +192,9 @@ export async function openPostgresStore({
     await migrate(pool);
   } catch (error) {
     await pool.end().catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
+    // A host with several addresses fails with an AggregateError, whose message is empty.
+    const reason =
+      (error instanceof Error && (error.message || (error as { code?: string }).code)) || String(error);
     throw new Error(`cannot open the PostgreSQL database ${redactUrl(url)}: ${reason}`, { cause: error });
   }
   return new PostgresStore(pool);

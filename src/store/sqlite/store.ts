@@ -306,6 +306,9 @@ export class SqliteStore implements Store {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw translate(error);
     } finally {
+      // Lookups made while the import ran may have cached what it replaced; own commits do not move
+      // data_version, so drop them here.
+      this.credentials.clear();
       this.importing = false;
       if (this.pending.length > 0) setImmediate(() => this.flush());
     }

@@ -1,7 +1,7 @@
 // DATABASE_URL selects the backend; DATABASE_POOL_SIZE sizes the PostgreSQL pool (docs/deployment.md).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 
 describe('database configuration', () => {
   test('postgres:// and postgresql:// select PostgreSQL with a pool of 10 by default', () => {

@@ -7,6 +7,17 @@
 import pg, { type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { redactUrl } from '../../config.ts';
 import {
+  CREDENTIAL_COLUMNS,
+  type CredentialRow,
+  credentialValues,
+  GROUP_COLUMNS,
+  type GroupRow,
+  groupValues,
+  serializePolicyIds,
+  toCredential,
+  toGroup,
+} from '../rows.ts';
+import {
   type BackupRecord,
   type Credential,
   type DeploymentGroup,
@@ -39,32 +50,6 @@ const BATCH = 1_000;
 const ATTEMPTS = 3;
 /** Serializes insertFirstCredential across replicas ("RMFIRSTC" in ASCII). */
 const FIRST_CREDENTIAL_LOCK = '5930469127658066755';
-
-interface GroupRow {
-  id: string;
-  name: string;
-  version_config: string;
-  policy_ids: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface CredentialRow {
-  id: string;
-  kind: 'token' | 'key';
-  name: string | null;
-  email: string | null;
-  secret_hash: string;
-  permission: 'read' | 'write';
-  accounts: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
-const GROUP_COLUMNS = 'id, name, version_config, policy_ids, created_at, updated_at';
-const CREDENTIAL_COLUMNS =
-  'id, kind, name, email, secret_hash, permission, accounts, created_at, expires_at, revoked_at';
 
 /** Named (prepared once per connection) statements of the request path. */
 const SQL = {
@@ -611,61 +596,4 @@ function isRetryable(error: unknown): boolean {
 function translate(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
   return isConnectionError(error) ? new StoreUnavailableError(error) : error;
-}
-
-function groupValues(accountId: string, group: DeploymentGroup): unknown[] {
-  return [
-    group.id,
-    accountId,
-    group.name,
-    JSON.stringify(group.version_config),
-    serializePolicyIds(group.policy_ids),
-    group.created_at,
-    group.updated_at,
-  ];
-}
-
-function serializePolicyIds(policyIds: string[] | null): string | null {
-  return policyIds === null ? null : JSON.stringify(policyIds);
-}
-
-function toGroup(row: GroupRow): DeploymentGroup {
-  return {
-    id: row.id,
-    name: row.name,
-    version_config: JSON.parse(row.version_config),
-    policy_ids: row.policy_ids === null ? null : JSON.parse(row.policy_ids),
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-function credentialValues(c: Credential): (string | null)[] {
-  return [
-    c.id,
-    c.kind,
-    c.name,
-    c.email,
-    c.secretHash,
-    c.permission,
-    c.accounts === null ? null : JSON.stringify(c.accounts),
-    c.createdAt,
-    c.expiresAt,
-    c.revokedAt,
-  ];
-}
-
-function toCredential(row: CredentialRow): Credential {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    email: row.email,
-    secretHash: row.secret_hash,
-    permission: row.permission,
-    accounts: row.accounts === null ? null : JSON.parse(row.accounts),
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-  };
 }

@@ -6,6 +6,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import {
+  CREDENTIAL_COLUMNS,
+  type CredentialRow,
+  credentialValues,
+  GROUP_COLUMNS,
+  type GroupRow,
+  groupValues,
+  serializePolicyIds,
+  toCredential,
+  toGroup,
+} from '../rows.ts';
+import {
   type BackupRecord,
   type Credential,
   type DeploymentGroup,
@@ -22,35 +33,11 @@ import {
 } from '../store.ts';
 import { migrate } from './migrate.ts';
 
-interface GroupRow {
-  id: string;
-  name: string;
-  version_config: string;
-  policy_ids: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface CredentialRow {
-  id: string;
-  kind: 'token' | 'key';
-  name: string | null;
-  email: string | null;
-  secret_hash: string;
-  permission: 'read' | 'write';
-  accounts: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
-
 interface PendingWrite {
   run: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
-
-const GROUP_COLUMNS = 'id, name, version_config, policy_ids, created_at, updated_at';
 
 /** SQLite result codes that mean "the storage cannot serve now", not "this request is wrong". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL|NOMEM)/;
@@ -110,8 +97,7 @@ export class SqliteStore implements Store {
         'SELECT group_id FROM policy_owners WHERE account_id = ? AND policy_id = ?',
       ).pluck(),
       insertCredential: prepare(
-        `INSERT INTO credentials (id, kind, name, email, secret_hash, permission, accounts, created_at, expires_at, revoked_at)
-         VALUES (@id, @kind, @name, @email, @secret_hash, @permission, @accounts, @created_at, @expires_at, @revoked_at)`,
+        `INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       anyCredential: prepare('SELECT 1 FROM credentials LIMIT 1').pluck(),
       credentialByHash: prepare('SELECT * FROM credentials WHERE secret_hash = ?'),
@@ -199,14 +185,14 @@ export class SqliteStore implements Store {
 
   insertCredential(credential: Credential): Promise<void> {
     return this.write(() => {
-      this.statements.insertCredential.run(toCredentialRow(credential));
+      this.statements.insertCredential.run(...credentialValues(credential));
     });
   }
 
   insertFirstCredential(credential: Credential): Promise<boolean> {
     return this.write(() => {
       if (this.statements.anyCredential.get()) return false;
-      this.statements.insertCredential.run(toCredentialRow(credential));
+      this.statements.insertCredential.run(...credentialValues(credential));
       return true;
     });
   }
@@ -296,7 +282,7 @@ export class SqliteStore implements Store {
           this.claimPolicies(accountId, group.id, group.policy_ids ?? []);
           counts.deploymentGroups++;
         } else {
-          s.insertCredential.run(toCredentialRow(record.credential));
+          s.insertCredential.run(...credentialValues(record.credential));
           counts.credentials++;
         }
       }
@@ -384,61 +370,4 @@ function translate(error: unknown): unknown {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailableError(error);
   return error;
-}
-
-function groupValues(accountId: string, group: DeploymentGroup): unknown[] {
-  return [
-    group.id,
-    accountId,
-    group.name,
-    JSON.stringify(group.version_config),
-    serializePolicyIds(group.policy_ids),
-    group.created_at,
-    group.updated_at,
-  ];
-}
-
-function serializePolicyIds(policyIds: string[] | null): string | null {
-  return policyIds === null ? null : JSON.stringify(policyIds);
-}
-
-function toGroup(row: GroupRow): DeploymentGroup {
-  return {
-    id: row.id,
-    name: row.name,
-    version_config: JSON.parse(row.version_config),
-    policy_ids: row.policy_ids === null ? null : JSON.parse(row.policy_ids),
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-function toCredentialRow(c: Credential): CredentialRow {
-  return {
-    id: c.id,
-    kind: c.kind,
-    name: c.name,
-    email: c.email,
-    secret_hash: c.secretHash,
-    permission: c.permission,
-    accounts: c.accounts === null ? null : JSON.stringify(c.accounts),
-    created_at: c.createdAt,
-    expires_at: c.expiresAt,
-    revoked_at: c.revokedAt,
-  };
-}
-
-function toCredential(row: CredentialRow): Credential {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    email: row.email,
-    secretHash: row.secret_hash,
-    permission: row.permission,
-    accounts: row.accounts === null ? null : JSON.parse(row.accounts),
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-  };
 }

@@ -101,6 +101,13 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
   }
 
   const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
+  /** Waits (the page moves focus after async work) until the element with `id` has the focus. */
+  async function expectFocus(page: Page, id: string | null, message?: string): Promise<void> {
+    await page
+      .waitForFunction((want) => (document.activeElement?.id ?? '') === want, id ?? '', { timeout: 5000 })
+      .catch(() => undefined);
+    assert.equal(await focusedId(page), id ?? '', message);
+  }
   const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
 
   /** The error shown for a control: the element its aria-describedby names, which the page shows next to it. */
@@ -117,7 +124,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
   test('signs in with a token and an account ID kept only in sessionStorage, and signs out', async () => {
     const { context, page, problems } = await open();
     const token = page.getByLabel('API token');
-    assert.equal(await focusedId(page), 'token', 'the token field has the focus');
+    await expectFocus(page, 'token', 'the token field has the focus');
 
     await page.getByRole('button', { name: 'Sign in' }).click();
     assert.match(await errorBeside(token), /Paste an API token/);
@@ -131,7 +138,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
 
     await signIn(page, server.token, account(1));
     await page.getByRole('heading', { name: 'No rings yet' }).waitFor();
-    assert.equal(await focusedId(page), 'rings-title');
+    await expectFocus(page, 'rings-title');
     assert.ok(!page.url().includes(server.token) && !page.url().includes(account(1)), 'nothing in the URL');
     assert.deepEqual(await context.cookies(), []);
     assert.equal(await page.evaluate(() => localStorage.length), 0);
@@ -146,7 +153,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
-    assert.equal(await focusedId(page), 'token');
+    await expectFocus(page, 'token');
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -172,7 +179,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await dialog.getByRole('button', { name: 'Create ring' }).click();
     assert.match(await errorBeside(row1.getByLabel('Version')), /must look like 2026\.6\.822\.0/);
     assert.equal(await row2.getByLabel('Version').getAttribute('aria-invalid'), null);
-    assert.equal(await focusedId(page), await row1.getByLabel('Version').getAttribute('id'));
+    await expectFocus(page, await row1.getByLabel('Version').getAttribute('id'));
     await dialog.getByText(/Not saved: 1 problem to fix/).waitFor();
 
     // A policy held by another ring: the conflict names that ring, with a link to its card.
@@ -185,7 +192,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     assert.equal(await link.getAttribute('href'), `#group=${holder.id}`);
     await link.click();
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await focusedId(page), `group-${holder.id}`, "the holder's card has the focus");
+    await expectFocus(page, `group-${holder.id}`, "the holder's card has the focus");
     assert.equal((await server.api('GET', GROUPS(acct))).body.result.length, 1, 'nothing was created');
 
     // Back in the dialog, the draft is still there; without the held policy the ring is created.
@@ -202,7 +209,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
       { target_environment: 'windows', version: '2026.6.822.0' },
       { target_environment: null, version: '2026.6.822.0' },
     ]);
-    assert.equal(await focusedId(page), `group-${created.id}`, 'the new card has the focus');
+    await expectFocus(page, `group-${created.id}`, 'the new card has the focus');
     const text = (await card.textContent()) ?? '';
     assert.match(text, /Windows\s*2026\.6\.822\.0/);
     assert.match(text, /All other environments\s*2026\.6\.822\.0/);
@@ -236,7 +243,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await confirm.getByRole('button', { name: 'Delete ring' }).click();
     await edited.waitFor({ state: 'detached' });
     assert.equal((await server.api('GET', `${GROUPS(acct)}/${created.id}`)).status, 404);
-    assert.equal(await focusedId(page), `group-${holder.id}`, 'the focus moves to the remaining card');
+    await expectFocus(page, `group-${holder.id}`, 'the focus moves to the remaining card');
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -299,7 +306,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
 
     // Escape closes the dialog and gives the focus back to the button that opened it.
     await page.keyboard.press('Enter');
-    assert.equal(await focusedId(page), 'ring-name');
+    await expectFocus(page, 'ring-name');
     await page.keyboard.press('Escape');
     assert.equal(await focusedText(page), 'New ring');
 

@@ -1,6 +1,6 @@
 // "Delete this ring?" — Cancel has the focus, so a stray Enter deletes nothing.
 import { type Api, describeFailure, type Group } from './api.ts';
-import { h } from './dom.ts';
+import { h, showModal } from './dom.ts';
 import { plural } from './format.ts';
 
 /** Resolves to true once the group is gone (deleted now, or already by someone else). */
@@ -61,16 +61,10 @@ export function confirmDelete(api: Api, group: Group): Promise<boolean> {
     cancel.focus();
   }
 
-  document.body.append(dialog);
-  dialog.addEventListener('cancel', (event) => {
-    if (busy) event.preventDefault();
-  });
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      resolve(deleted);
-    });
-    dialog.showModal();
-    cancel.focus();
-  });
+  return showModal(
+    dialog,
+    cancel,
+    () => busy,
+    () => deleted,
+  );
 }

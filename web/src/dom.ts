@@ -73,3 +73,27 @@ export function announce(message: string): void {
     if (announcement === current) region.textContent = '';
   }, 6000);
 }
+
+/**
+ * Shows `dialog` modally with the focus on `focus`, and resolves to `result()` once it has closed and
+ * been removed. Escape is ignored while `busy()`: closing mid-request would hide whether it happened.
+ */
+export function showModal<T>(
+  dialog: HTMLDialogElement,
+  focus: HTMLElement,
+  busy: () => boolean,
+  result: () => T,
+): Promise<T> {
+  document.body.append(dialog);
+  dialog.addEventListener('cancel', (event) => {
+    if (busy()) event.preventDefault();
+  });
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(result());
+    });
+    dialog.showModal();
+    focus.focus();
+  });
+}

@@ -9,7 +9,7 @@ import {
   type GroupInput,
   type VersionConfig,
 } from './api.ts';
-import { h, hidden, setFieldError } from './dom.ts';
+import { h, hidden, setFieldError, showModal } from './dom.ts';
 import { environmentLabel, plural } from './format.ts';
 
 /** What the user typed, kept when they leave the dialog to look at a conflicting group. */
@@ -459,19 +459,12 @@ export function openRingDialog(options: RingDialogOptions): Promise<DialogResult
     else submitButton.focus();
   }
 
-  document.body.append(dialog);
-  dialog.addEventListener('cancel', (event) => {
-    // Escape while saving would hide whether the save happened.
-    if (busy) event.preventDefault();
-  });
-  return new Promise((resolve) => {
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      resolve(result);
-    });
-    dialog.showModal();
-    nameInput.focus();
-  });
+  return showModal(
+    dialog,
+    nameInput,
+    () => busy,
+    () => result,
+  );
 }
 
 /** Policy IDs as typed: one per line (commas and spaces separate too), blank lines ignored. */

@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
+import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { assertCloudflareShape } from './support/cloudflare-spec.ts';
 import { type CliResult, type RunningServer, runCli, runCliAsync, startServer } from './support/server.ts';
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
-const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
 const KEY_EMAIL = 'ops@example.com';
 const TOKEN_SECRET = /^rmt_[A-Za-z0-9_-]{43,}$/;
 const KEY_SECRET = /^rmk_[A-Za-z0-9_-]{43,}$/;

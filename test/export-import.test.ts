@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { formatTimestamp, parseTimestamp } from '../src/clock.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import type { BackupRecord } from '../src/store/store.ts';
+import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import {
   createTestDatabase,
   POSTGRES_URL,
@@ -19,8 +20,6 @@ import {
 } from './support/postgres.ts';
 import { ROOT, startServer } from './support/server.ts';
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
-const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
 /** Enough groups to cross the progress interval (10,000) and several import batches. */
 const BULK = 12_000;
 

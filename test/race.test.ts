@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertCloudflareShape } from './support/cloudflare-spec.ts';
-import { type RunningServer, startServer } from './support/server.ts';
+import { type ApiResponse, callApi, type RunningServer, startServer } from './support/server.ts';
 
 const CONCURRENCY = 30;
 
@@ -14,24 +13,8 @@ let dir: string;
 let server: RunningServer;
 let token: string;
 
-interface Response {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(method: string, path: string, body?: unknown): Promise<Response> {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const parsed = await response.json();
-  if (response.status === 200) assertCloudflareShape(method, `/client/v4${path}`, parsed);
-  return { status: response.status, headers: response.headers, body: parsed };
+function call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return callApi(server.baseUrl, token, method, path, body);
 }
 
 const groupsPath = (account: string) => `/accounts/${account}/devices/deployment-groups`;
@@ -55,7 +38,7 @@ async function listAll(
   }
 }
 
-function assertConflict(response: Response, policyId: string, winnerId: string): void {
+function assertConflict(response: ApiResponse, policyId: string, winnerId: string): void {
   assert.equal(response.status, 409);
   assert.equal(response.headers.get('x-should-retry'), 'false');
   assert.equal(response.body.success, false);

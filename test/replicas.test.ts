@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadMigrations } from '../src/store/migrations.ts';
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres/store.ts';
 import { StoreUnavailableError } from '../src/store/store.ts';
+import { ACCOUNT } from './support/accounts.ts';
 import {
   createTestDatabase,
   POSTGRES_URL,
@@ -19,7 +20,6 @@ import {
 } from './support/postgres.ts';
 import { ROOT, type RunningServer, startServer } from './support/server.ts';
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const GROUPS = `/accounts/${ACCOUNT}/devices/deployment-groups`;
 
 reportPostgresSkipped('PostgreSQL multi-replica suite');

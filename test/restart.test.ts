@@ -5,11 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertCloudflareShape } from './support/cloudflare-spec.ts';
-import { type RunningServer, startServer } from './support/server.ts';
-
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
-const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
+import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
+import { type ApiResponse, callApi, type RunningServer, startServer } from './support/server.ts';
 
 let dir: string;
 let env: Record<string, string>;
@@ -17,25 +14,8 @@ let token: string;
 /** Whichever server is currently running, so that `after` can stop it whatever failed. */
 let running: RunningServer | undefined;
 
-interface Response {
-  status: number;
-  text: string;
-  body: any;
-}
-
-async function call(server: RunningServer, method: string, path: string, body?: unknown): Promise<Response> {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  const parsed = JSON.parse(text);
-  if (response.status === 200) assertCloudflareShape(method, `/client/v4${path}`, parsed);
-  return { status: response.status, text, body: parsed };
+function call(server: RunningServer, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  return callApi(server.baseUrl, token, method, path, body);
 }
 
 async function ok(server: RunningServer, method: string, path: string, body?: unknown): Promise<any> {

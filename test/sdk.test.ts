@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
+import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { assertCloudflareShape, checked, specAvailable } from './support/cloudflare-spec.ts';
 import { type RunningServer, runCli, startServer } from './support/server.ts';
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
-const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
 const KEY_EMAIL = 'ops@example.com';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NANO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/;

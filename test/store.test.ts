@@ -19,15 +19,13 @@ import {
   type Store,
   StoreNotEmptyError,
 } from '../src/store/store.ts';
+import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import {
   createTestDatabase,
   POSTGRES_URL,
   reportPostgresSkipped,
   type TestDatabase,
 } from './support/postgres.ts';
-
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
-const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
 
 /** A fresh, empty store, and a way to open a second one on the same data (another process/replica). */
 interface Fixture {

@@ -10,10 +10,10 @@ import type { Counters, RateLimit } from '../../src/http/rate-limit.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { TokenService } from '../../src/tokens/service.ts';
+import { ACCOUNT, OTHER_ACCOUNT } from './accounts.ts';
 import { assertCloudflareShape } from './cloudflare-spec.ts';
 
-export const ACCOUNT = '0123456789abcdef0123456789abcdef';
-export const OTHER_ACCOUNT = 'fedcba9876543210fedcba9876543210';
+export { ACCOUNT, OTHER_ACCOUNT } from './accounts.ts';
 export const KEY_EMAIL = 'ops@example.com';
 
 export const groupsUrl = (account = ACCOUNT) => `/client/v4/accounts/${account}/devices/deployment-groups`;

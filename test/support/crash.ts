@@ -15,10 +15,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { ACCOUNT } from './accounts.ts';
 import { Random } from './random.ts';
 import { startServer } from './server.ts';
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const COLLECTION = `/accounts/${ACCOUNT}/devices/deployment-groups`;
 
 export interface CrashOptions {

@@ -11,12 +11,12 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ACCOUNT } from './accounts.ts';
 import { CF_RAY } from './envelope.ts';
 import { Random } from './random.ts';
 import { type RawResponse, rawExchange } from './raw-http.ts';
 import { ROOT } from './server.ts';
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const COLLECTION = `/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`;
 const VERIFY = '/client/v4/user/tokens/verify';
 const MIB = 1024 * 1024;

@@ -536,7 +536,7 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
   out.push('');
   const checks = computeChecks(reference, baselineFigures, targets, maxConnections);
   out.push(
-    `== Targets from issue 4 (on "${reference.label}", ${maxConnections} connections)`,
+    `== Targets (on "${reference.label}", ${maxConnections} connections)`,
     checksText(checks),
     '',
   );

@@ -1,4 +1,4 @@
-// `npm run crash`: the crash test's long run (issue 5): 16 concurrent writers against the real server,
+// `npm run crash`: the crash test's long run: 16 concurrent writers against the real server,
 // SIGKILL at a random moment, restart on the same file, check everything — 20 rounds by default.
 //   npm run crash -- [--rounds N] [--writers N] [--seed S]
 import { parseArgs } from 'node:util';

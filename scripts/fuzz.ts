@@ -1,4 +1,4 @@
-// `npm run fuzz`: the fuzzer's long run (issue 5): 100,000 generated requests of every kind against the
+// `npm run fuzz`: the fuzzer's long run: 100,000 generated requests of every kind against the
 // real server, checked against the contract; prints requests by kind and answers by status and code.
 //   npm run fuzz -- [--requests N] [--seed S] [--concurrency N]
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-// RFC 3339 timestamps with a nanosecond field (CONTRACT.md §2: Cloudflare's "RFC3339Nano").
+// RFC 3339 timestamps with a nanosecond field (docs/contract.md §2: Cloudflare's "RFC3339Nano").
 // Stored and served as fixed-width strings ("2026-07-01T12:00:00.123456789Z"), which sort
 // lexicographically in time order in both backends.
 

@@ -14,7 +14,7 @@ export interface Config {
   port: number;
   database: DatabaseConfig;
   logLevel: LogLevel;
-  /** The values `version_config[].target_environment` may take besides null (CONTRACT.md §4). */
+  /** The values `version_config[].target_environment` may take besides null (docs/contract.md §4). */
   targetEnvironments: string[];
   /** Requests per credential and window (`RATE_LIMIT=1200/5m`); undefined = no limit (the default). */
   rateLimit?: RateLimit;

@@ -1,5 +1,5 @@
 // The one table of API errors: every failure the server sends is one of these keys.
-// Codes and messages follow CONTRACT.md §6–§7; a code, once published, never changes meaning.
+// Codes and messages follow docs/contract.md §6–§7; a code, once published, never changes meaning.
 
 export const ERRORS = {
   missingCredentials: {
@@ -34,7 +34,7 @@ export const ERRORS = {
 
 export type ErrorKey = keyof typeof ERRORS;
 
-/** One entry of the envelope's `errors` array (CONTRACT.md §3). */
+/** One entry of the envelope's `errors` array (docs/contract.md §3). */
 export interface ErrorDetail {
   code: number;
   message: string;

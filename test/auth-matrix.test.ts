@@ -1,4 +1,4 @@
-// The one auth matrix (CONTRACT.md §6, DESIGN.md "one auth matrix runs against every route"): every
+// The one auth matrix (docs/contract.md §6, DESIGN.md "one auth matrix runs against every route"): every
 // /client/v4 route × every credential situation, one case each. A route knows how to build its own
 // request and fixture and how to tell success from "nothing happened"; a situation knows which
 // credentials to present and what each kind of route must answer. Shaped after unkey's shared
@@ -119,7 +119,7 @@ const routes: Route[] = [
         url: groupsUrl(urlAccount),
         async succeeded(response, headers) {
           assert.ok(Array.isArray(response.json().result));
-          // Listed to those who may see its account, and to nobody else (CONTRACT.md §5, Accounts).
+          // Listed to those who may see its account, and to nobody else (docs/contract.md §5, Accounts).
           const listed = (await listAll(urlAccount, headers)).some(({ id }) => id === group.id);
           assert.equal(listed, groupAccount === urlAccount);
         },
@@ -274,7 +274,7 @@ const unknownToken = `rmt_${randomBytes(32).toString('base64url')}`;
 
 /** The same answer from every route. */
 const everywhere = (outcome: Outcome) => () => outcome;
-/** A bad credential: 403 9109 on the account routes, 401 1000 on /user/tokens/verify (CONTRACT.md §6). */
+/** A bad credential: 403 9109 on the account routes, 401 1000 on /user/tokens/verify (docs/contract.md §6). */
 const badCredential = (route: Route) => (route.needs === 'verify' ? INVALID_API_TOKEN : INVALID);
 const onlyWithBody = (outcome: Outcome) => (route: Route) => (route.takesBody ? outcome : undefined);
 const onlyOnAccounts = (outcome: Outcome) => (route: Route) =>
@@ -358,7 +358,7 @@ const situations: Situation[] = [
     expect: (route) => (route.needs === 'verify' ? 'success' : FORBIDDEN),
   },
   { name: 'a writer token', headers: (s) => bearer(s.writer), expect: everywhere('success') },
-  // Another account's group is simply not found (CONTRACT.md §5), even by a token that may see every
+  // Another account's group is simply not found (docs/contract.md §5), even by a token that may see every
   // account; the list just does not show it.
   ...(['writer', 'admin'] as const).map(
     (holder): Situation => ({

@@ -1,5 +1,5 @@
 // The `ringmaster` command line, run as real processes against real SQLite files, with a real server
-// where a credential must be tried (docs: README "Tokens"; CONTRACT.md §6).
+// where a credential must be tried (docs: README "Tokens"; docs/contract.md §6).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

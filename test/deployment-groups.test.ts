@@ -1,4 +1,4 @@
-// The Deployment Groups API, row by row of CONTRACT.md §1–§5 and §7, driven in-process over the real app
+// The Deployment Groups API, row by row of docs/contract.md §1–§5 and §7, driven in-process over the real app
 // and a real SQLite file. Every 200 here is also checked against Cloudflare's published schema.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// `ringmaster db export` / `db import` through the real CLI (issue 3): an installation moves from SQLite to
+// `ringmaster db export` / `db import` through the real CLI: an installation moves from SQLite to
 // PostgreSQL and back without loss, checked byte for byte on the backup files, and with the moved
 // credentials still working. The PostgreSQL half runs only with RINGMASTER_TEST_POSTGRES_URL.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Model-based property test (issue 5, "Bad input"): fast-check generates random sequences of create /
+// Model-based property test: fast-check generates random sequences of create /
 // update / delete / get / list across two accounts and five credentials, runs them over real HTTP against
 // the real app on a real SQLite file, and checks every answer — and then the whole stored state of both
 // accounts — against a few lines of in-memory model after every step:

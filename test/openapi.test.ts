@@ -12,7 +12,7 @@ type Json = Record<string, any>;
 
 const COMMITTED = new URL('../openapi/openapi.json', import.meta.url);
 
-/** Intended differences from Cloudflare's spec, each with the reason (CONTRACT.md §4 marks these [ours]). */
+/** Intended differences from Cloudflare's spec, each with the reason (docs/contract.md §4 marks these [ours]). */
 const INTENDED: Record<string, string> = {
   'create-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)[^\\\\p{Cc}\\\\p{Cs}]*$"':
     'names must contain a non-space character and no control characters or lone surrogates (§4 [ours])',

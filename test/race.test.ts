@@ -1,4 +1,4 @@
-// Policy ownership under concurrency (CONTRACT.md §5): the rule is enforced by the store's unique key,
+// Policy ownership under concurrency (docs/contract.md §5): the rule is enforced by the store's unique key,
 // so requests racing over real sockets cannot both win a policy ID.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Rate limiting as Cloudflare does it (CONTRACT.md §7): per credential when RATE_LIMIT is set, failed
+// Rate limiting as Cloudflare does it (docs/contract.md §7): per credential when RATE_LIMIT is set, failed
 // authentications per client address always, counters shared through Redis across replicas.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Several real `ringmaster serve` processes on one PostgreSQL database (issue 3): ownership holds across
+// Several real `ringmaster serve` processes on one PostgreSQL database: ownership holds across
 // replicas, what one writes the other serves at once, a replica killed mid-load loses no acknowledged
 // write, replicas starting together on an empty database apply the schema once, and a database outage
 // is answered with 503 and recovered from without a restart. Runs only with RINGMASTER_TEST_POSTGRES_URL.

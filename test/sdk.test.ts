@@ -1,5 +1,5 @@
 // The official `cloudflare` npm SDK, unchanged except for its base URL, drives the real server over a
-// real socket: the proof that stock clients work (CONTRACT.md preamble).
+// real socket: the proof that stock clients work (docs/contract.md, preamble).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// Secrets never leak (issue 5, "Abuse and access"): the real server runs at LOG_LEVEL=trace while every
+// Secrets never leak: the real server runs at LOG_LEVEL=trace while every
 // route is called with valid, malformed, unknown, expired and revoked tokens and legacy keys, through the
 // failure paths too (400, 401, 403, 404, 405, 409, 413, 415, 429, 431, 503, unparsable HTTP). Then the
 // captured stdout and stderr — minus the one-time bootstrap banner, which is specified to show the

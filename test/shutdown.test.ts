@@ -1,4 +1,4 @@
-// Graceful shutdown under load (issue 5, "Faults"), against the real server process: SIGTERM while 32
+// Graceful shutdown under load, against the real server process: SIGTERM while 32
 // writes are in flight on keep-alive connections. The listening socket closes at once (new connections
 // are refused), every in-flight request still completes with 200 and closes its connection, the process
 // exits 0 well within its 10 s deadline, and every acknowledged write is in the file afterwards.

@@ -1,4 +1,4 @@
-// Storage failures on the embedded backend (issue 5, "Faults"): a full disk and a database locked by
+// Storage failures on the embedded backend: a full disk and a database locked by
 // another process answer every write with the 503 envelope (code 2009, Retry-After), store nothing of
 // the failed request, and the server recovers by itself once the storage does — no restart.
 // "Disk full" is SQLite's own: PRAGMA max_page_count on the store's connection makes the next page

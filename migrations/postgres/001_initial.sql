@@ -16,7 +16,7 @@ CREATE TABLE deployment_groups (
   updated_at     TEXT COLLATE "C" NOT NULL
 );
 
--- List order (CONTRACT.md §5): created_at, then id, within one account.
+-- List order (docs/contract.md §5): created_at, then id, within one account.
 CREATE INDEX deployment_groups_list ON deployment_groups (account_id, created_at, id);
 
 -- Policy ownership: a policy ID belongs to at most one group per account, enforced by this key across

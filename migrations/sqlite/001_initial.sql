@@ -1,5 +1,5 @@
 -- Deployment groups, stored in their wire shape. version_config and policy_ids are JSON arrays in the
--- client's order; policy_ids is NULL when never set (CONTRACT.md §2).
+-- client's order; policy_ids is NULL when never set (docs/contract.md §2).
 CREATE TABLE deployment_groups (
   id             TEXT PRIMARY KEY,
   account_id     TEXT NOT NULL,
@@ -10,7 +10,7 @@ CREATE TABLE deployment_groups (
   updated_at     TEXT NOT NULL
 );
 
--- List order (CONTRACT.md §5): created_at, then id, within one account.
+-- List order (docs/contract.md §5): created_at, then id, within one account.
 CREATE INDEX deployment_groups_list ON deployment_groups (account_id, created_at, id);
 
 -- Policy ownership: a policy ID belongs to at most one group per account, enforced by this key.

@@ -1,4 +1,4 @@
-// HTTP in, plain data out: the five Deployment Groups operations (CONTRACT.md §1). Rules live in service.ts.
+// HTTP in, plain data out: the five Deployment Groups operations (docs/contract.md §1). Rules live in service.ts.
 import type { FastifyInstance } from 'fastify';
 import { API_PREFIX, Envelope, ok, okPage, PageEnvelope } from '../http/envelope.ts';
 import { rejectOtherMethods } from '../http/not-found.ts';

@@ -1,5 +1,5 @@
 // Request and response schemas for deployment groups: validation, TypeScript types, response
-// serialization and (later) the OpenAPI document come from these. Rules: CONTRACT.md §2 and §4.
+// serialization and (later) the OpenAPI document come from these. Rules: docs/contract.md §2 and §4.
 import { type Static, Type } from '@sinclair/typebox';
 
 export const MAX_VERSION_CONFIG_ENTRIES = 16;

@@ -1,4 +1,4 @@
-// The rules of deployment groups (CONTRACT.md §2, §5): ids, timestamps, what an update changes, and how
+// The rules of deployment groups (docs/contract.md §2, §5): ids, timestamps, what an update changes, and how
 // an ownership conflict is reported. HTTP-free; the store does the SQL.
 import { randomUUID } from 'node:crypto';
 import { now, nowAfter } from '../clock.ts';

@@ -1,4 +1,4 @@
-// Authentication and authorization (CONTRACT.md §6), as one onRequest hook: it runs before the body is
+// Authentication and authorization (docs/contract.md §6), as one onRequest hook: it runs before the body is
 // read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,4 +1,4 @@
-// Cloudflare v4 envelopes (CONTRACT.md §3) and their response schemas.
+// Cloudflare v4 envelopes (docs/contract.md §3) and their response schemas.
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { ErrorDetail } from '../errors.ts';
 

@@ -22,7 +22,7 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   const apiError = toApiError(error, request);
   if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
   reply.header('cf-ray', request.id);
-  // The SDKs retry 408, 409, 429 and 5xx; a deterministic 4xx must not be re-sent (CONTRACT.md §5).
+  // The SDKs retry 408, 409, 429 and 5xx; a deterministic 4xx must not be re-sent (docs/contract.md §5).
   if (apiError.status < 500 && apiError.status !== 408 && apiError.status !== 429) {
     reply.header('x-should-retry', 'false');
   }

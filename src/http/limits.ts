@@ -6,7 +6,7 @@ import { ERRORS, type ErrorKey } from '../errors.ts';
 import { newRayId } from './ray.ts';
 
 export const LIMITS = {
-  /** Request body (CONTRACT.md §4); more → 413. */
+  /** Request body (docs/contract.md §4); more → 413. */
   bodyBytes: 1024 * 1024,
   /** All request headers together (Node's default); more → 431. */
   headerBytes: 16 * 1024,

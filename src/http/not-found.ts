@@ -1,5 +1,5 @@
 // Unknown routes (404, codes 7003 + 7000) and known routes asked with the wrong method (405, 2010),
-// shaped like Cloudflare's own answers (CONTRACT.md §7).
+// shaped like Cloudflare's own answers (docs/contract.md §7).
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { redactSecrets } from '../tokens/secrets.ts';

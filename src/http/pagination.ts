@@ -1,4 +1,4 @@
-// `page` / `per_page` (CONTRACT.md §4–§5). A page past the end is a 200 with an empty result, because
+// `page` / `per_page` (docs/contract.md §4–§5). A page past the end is a 200 with an empty result, because
 // every official SDK stops auto-paginating only on an empty page.
 import { Type } from '@sinclair/typebox';
 import type { PageRequest } from '../store/store.ts';

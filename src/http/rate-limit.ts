@@ -1,4 +1,4 @@
-// Rate limiting with Cloudflare's behaviour (CONTRACT.md §7; developers.cloudflare.com/fundamentals/api/
+// Rate limiting with Cloudflare's behaviour (docs/contract.md §7; developers.cloudflare.com/fundamentals/api/
 // reference/limits): a fixed window per key ("1200 requests per five minutes per user; past it, calls are
 // blocked until the window ends"), the IETF-draft `Ratelimit` / `Ratelimit-Policy` headers, and 429 code 971
 // with `Retry-After`. Windows are aligned to the epoch, so replicas sharing counters in Redis agree on them.

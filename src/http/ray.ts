@@ -1,4 +1,4 @@
-// The `cf-ray` request id (CONTRACT.md §3): 16 hex digits and a location, also the log line's `ray`.
+// The `cf-ray` request id (docs/contract.md §3): 16 hex digits and a location, also the log line's `ray`.
 import { randomFillSync } from 'node:crypto';
 
 export const RAY_LOCATION = 'LCL';

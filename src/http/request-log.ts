@@ -1,4 +1,4 @@
-// One JSON log line per request, carrying the `cf-ray` id as `ray` (CONTRACT.md §3). Headers and bodies
+// One JSON log line per request, carrying the `cf-ray` id as `ray` (docs/contract.md §3). Headers and bodies
 // are never logged, and anything shaped like a secret in the URL is masked, so no secret reaches the log.
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { redactSecrets } from '../tokens/secrets.ts';

@@ -1,6 +1,6 @@
 // Schema validation: one Ajv for bodies (no coercion, every error reported) and one for the query string
 // and path (strings coerced to numbers), plus the one mapping from Ajv errors to 2001 violations with a
-// JSON Pointer into the body or the name of the query parameter (CONTRACT.md §4).
+// JSON Pointer into the body or the name of the query parameter (docs/contract.md §4).
 import {
   Ajv,
   type ErrorObject,

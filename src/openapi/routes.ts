@@ -41,7 +41,7 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
   app.get(OPENAPI_PATH, async () => app.swagger());
 }
 
-/** The error envelope every operation may answer with (CONTRACT.md §3). */
+/** The error envelope every operation may answer with (docs/contract.md §3). */
 const FAILURE = {
   type: 'object',
   required: ['success', 'errors', 'messages', 'result'],

@@ -2,7 +2,7 @@
 // with the same file names. Backends enforce policy ownership with a unique key on
 // (account_id, policy_id) and report a violation as PolicyConflictError — never check-then-write.
 
-/** One entry of `version_config`, in wire shape (CONTRACT.md §2). */
+/** One entry of `version_config`, in wire shape (docs/contract.md §2). */
 export interface VersionConfig {
   target_environment: string | null;
   version: string;

@@ -1,4 +1,4 @@
-// GET /client/v4/user/tokens/verify (CONTRACT.md §1, Cloudflare's user-api-tokens-verify-token).
+// GET /client/v4/user/tokens/verify (docs/contract.md §1, Cloudflare's user-api-tokens-verify-token).
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { API_PREFIX, Envelope, ok } from '../http/envelope.ts';

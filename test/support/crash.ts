@@ -1,4 +1,4 @@
-// The crash test (issue 5, "Faults"), shared by test/crash.test.ts (a few rounds) and scripts/crash.ts
+// The crash test, shared by test/crash.test.ts (a few rounds) and scripts/crash.ts
 // (20 rounds). Each round starts the real server on the same SQLite file, lets concurrent writers create
 // and PATCH groups, SIGKILLs the process at a random moment, checks the file with SQLite's integrity check,
 // restarts, and checks that:

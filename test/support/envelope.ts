@@ -1,7 +1,7 @@
-// Checks that a response is Cloudflare's error envelope (CONTRACT.md §3) with the expected status and code.
+// Checks that a response is Cloudflare's error envelope (docs/contract.md §3) with the expected status and code.
 import assert from 'node:assert/strict';
 
-/** `cf-ray`: 16 hex digits, a dash, a location (CONTRACT.md §3). */
+/** `cf-ray`: 16 hex digits, a dash, a location (docs/contract.md §3). */
 export const CF_RAY = /^[0-9a-f]{16}-[A-Z]{3}$/;
 
 export interface AnyResponse {

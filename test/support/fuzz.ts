@@ -1,7 +1,7 @@
-// The fuzzer (issue 5, "Bad input"), shared by test/fuzz.test.ts (a sample) and scripts/fuzz.ts (100,000
+// The fuzzer, shared by test/fuzz.test.ts (a sample) and scripts/fuzz.ts (100,000
 // requests). It starts the real server as a child process and sends generated requests of every kind below,
 // most through a keep-alive HTTP client and the malformed ones over raw sockets. For each request it knows
-// what the contract says must come back — an oracle, written from CONTRACT.md, not from the code — and
+// what the contract says must come back — an oracle, written from docs/contract.md, not from the code — and
 // checks: never a 5xx; always JSON with a `cf-ray`; every failure is the envelope with the right status
 // and code; and the server stays up (it is asked /healthz every 500 requests, and must not have exited).
 import assert from 'node:assert/strict';
@@ -83,7 +83,7 @@ export interface FuzzSummary {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The oracle: what CONTRACT.md §4 accepts.
+// The oracle: what docs/contract.md §4 accepts.
 
 const NAME = /^(?=[\s\S]*\S)[^\p{Cc}\p{Cs}]*$/u;
 const VERSION = /^\d{4}\.(?:[1-9]|1[0-2])\.\d+\.\d+$/u;
@@ -200,7 +200,7 @@ function queryOutcome(params: [string, string][]): Outcome[] {
     : [{ status: 400, code: 2001 }];
 }
 
-/** What the credentials must get on an authenticated route (CONTRACT.md §6), or 'pass'. */
+/** What the credentials must get on an authenticated route (docs/contract.md §6), or 'pass'. */
 function authOutcome(
   headers: { authorization?: string; key?: string; email?: string },
   validSecrets: Set<string>,

@@ -31,7 +31,7 @@ export interface ResultInfo {
   total_pages: number;
 }
 
-/** One entry of the envelope's `errors` (CONTRACT.md §3). */
+/** One entry of the envelope's `errors` (docs/contract.md §3). */
 export interface ApiErrorItem {
   code: number;
   message: string;
@@ -56,7 +56,7 @@ export interface Failure {
 
 export type Outcome<T> = Success<T> | Failure;
 
-/** Codes that mean "this token no longer works here": sign in again (CONTRACT.md §6). */
+/** Codes that mean "this token no longer works here": sign in again (docs/contract.md §6). */
 export function isSignedOut(failure: Failure): boolean {
   return failure.errors.some((e) => e.code === 9109 || e.code === 1000 || e.code === 6003 || e.code === 9106);
 }

@@ -9,7 +9,7 @@ const ENVIRONMENT_LABELS: Record<string, string> = {
   chromeos: 'ChromeOS',
 };
 
-/** `null` is the catch-all entry (CONTRACT.md §4): every environment without its own entry. */
+/** `null` is the catch-all entry (docs/contract.md §4): every environment without its own entry. */
 export function environmentLabel(environment: string | null): string {
   if (environment === null) return 'All other environments';
   return ENVIRONMENT_LABELS[environment] ?? environment;

@@ -1,5 +1,5 @@
 // The create / edit dialog. The API is the only validator: its errors come back with a JSON Pointer into
-// the body we sent (CONTRACT.md §4), and each is shown beside the control that produced that part of the
+// the body we sent (docs/contract.md §4), and each is shown beside the control that produced that part of the
 // body. A 409 names the group holding each policy; the dialog links to that group's card.
 import {
   type Api,

@@ -1,26 +1,13 @@
-// Checks success responses against Cloudflare's own published OpenAPI schemas for these operations
-// (../shared/cloudflare/deployment-groups.openapi.json). That file is Cloudflare's: it is read from
-// where it lies, never copied into this repository. Where it is absent (a user's own clone), the
-// check cannot run and says so; CI sets RINGMASTER_REQUIRE_CLOUDFLARE_SPEC=1 so that it must.
-import { existsSync, readFileSync } from 'node:fs';
+// Checks success responses against Cloudflare's own published OpenAPI schemas for these operations,
+// copied unchanged into test/fixtures/cloudflare/ (its README says where they come from).
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-export const SPEC_PATH =
-  process.env.RINGMASTER_CLOUDFLARE_SPEC ??
-  fileURLToPath(new URL('../../../shared/cloudflare/deployment-groups.openapi.json', import.meta.url));
-
-export const specAvailable = existsSync(SPEC_PATH);
-
-if (!specAvailable) {
-  if (process.env.RINGMASTER_REQUIRE_CLOUDFLARE_SPEC === '1') {
-    throw new Error(`Cloudflare's OpenAPI spec is required but missing at ${SPEC_PATH}`);
-  }
-  console.log(
-    `# Cloudflare contract check did not run: ${SPEC_PATH} is absent (set RINGMASTER_CLOUDFLARE_SPEC)`,
-  );
-}
+export const SPEC_PATH = fileURLToPath(
+  new URL('../fixtures/cloudflare/deployment-groups.openapi.json', import.meta.url),
+);
 
 type Operation = { path: string; method: string };
 const validators = new Map<string, ValidateFunction>();
@@ -59,7 +46,7 @@ export function operationFor(method: string, url: string): Operation | undefined
 
 /** Throws if a 200 body does not validate against Cloudflare's schema for its operation. */
 export function assertCloudflareShape(method: string, url: string, body: unknown): void {
-  if (!specAvailable || method === 'HEAD') return;
+  if (method === 'HEAD') return;
   const operation = operationFor(method, url);
   if (!operation) return;
   const validate = validatorFor(operation);

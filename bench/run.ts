@@ -535,11 +535,7 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
   }
   out.push('');
   const checks = computeChecks(reference, baselineFigures, targets, maxConnections);
-  out.push(
-    `== Targets (on "${reference.label}", ${maxConnections} connections)`,
-    checksText(checks),
-    '',
-  );
+  out.push(`== Targets (on "${reference.label}", ${maxConnections} connections)`, checksText(checks), '');
 
   // --- the JSON file ---
   const resultsDir = join(ROOT, 'bench/results');

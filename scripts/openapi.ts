@@ -1,7 +1,7 @@
 // `npm run openapi`: writes the OpenAPI document generated from the route schemas to openapi/openapi.json.
 // test/openapi.test.ts fails when the committed file differs from what this produces.
 import { writeFileSync } from 'node:fs';
-import { generateOpenApi } from '../test/support/openapi.ts';
+import { generateOpenApi } from '../src/openapi/generate.ts';
 
 const path = new URL('../openapi/openapi.json', import.meta.url);
 writeFileSync(path, await generateOpenApi());

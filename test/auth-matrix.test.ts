@@ -19,12 +19,12 @@ import {
   type TestApp,
   validGroup,
 } from './support/app.ts';
+import { CF_RAY } from './support/envelope.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Response = Awaited<ReturnType<TestApp['request']>>;
 type Group = Record<string, unknown> & { id: string };
 
-const RAY = /^[0-9a-f]{16}-[A-Z]{3}$/;
 const PERMISSIONS_DOC = /^https:\/\/developers\.cloudflare\.com\//;
 const ONE_MIB = 1024 * 1024;
 
@@ -450,7 +450,7 @@ function caseName(route: Route, situation: Situation, outcome: Outcome): string 
 function assertFailure(response: Response, failure: Failure): void {
   assert.equal(response.statusCode, failure.status, response.body);
   assert.match(String(response.headers['content-type']), /^application\/json/);
-  assert.match(String(response.headers['cf-ray']), RAY);
+  assert.match(String(response.headers['cf-ray']), CF_RAY);
   if (failure.status >= 400 && failure.status < 500)
     assert.equal(response.headers['x-should-retry'], 'false');
 
@@ -505,7 +505,7 @@ for (const route of routes) {
       if (outcome === 'success') {
         assert.equal(response.statusCode, 200, response.body);
         assert.match(String(response.headers['content-type']), /^application\/json/);
-        assert.match(String(response.headers['cf-ray']), RAY);
+        assert.match(String(response.headers['cf-ray']), CF_RAY);
         assert.equal(response.json().success, true);
         await prepared.succeeded(response, headers);
       } else {

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
-import { assertCloudflareShape } from './support/cloudflare-spec.ts';
+import { type ApiResponse, callApi } from './support/api.ts';
 import { type CliResult, type RunningServer, runCli, runCliAsync, startServer } from './support/server.ts';
 
 const KEY_EMAIL = 'ops@example.com';
@@ -41,26 +41,15 @@ async function stop(server: RunningServer): Promise<number | null> {
 
 type Auth = { token: string } | { key: string; email: string };
 
-async function request(
+function request(
   server: RunningServer,
   auth: Auth,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      ...('token' in auth
-        ? { authorization: `Bearer ${auth.token}` }
-        : { 'x-auth-key': auth.key, 'x-auth-email': auth.email }),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const parsed = await response.json();
-  if (response.status === 200) assertCloudflareShape(method, `/client/v4${path}`, parsed);
-  return { status: response.status, body: parsed };
+): Promise<ApiResponse> {
+  const credentials = 'token' in auth ? auth.token : { 'x-auth-key': auth.key, 'x-auth-email': auth.email };
+  return callApi(server.baseUrl, credentials, method, path, body);
 }
 
 const groupsPath = (account = ACCOUNT) => `/accounts/${account}/devices/deployment-groups`;

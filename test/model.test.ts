@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
+import { type ApiResponse, callApi } from './support/api.ts';
 import { ACCOUNT, createTestApp, KEY_EMAIL, OTHER_ACCOUNT, type TestApp } from './support/app.ts';
 import { assertErrorEnvelope, CF_RAY } from './support/envelope.ts';
 
@@ -78,11 +79,7 @@ type Target =
 const tally = new Map<string, number>();
 let tallying = true;
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+type Answer = ApiResponse;
 
 async function send(
   real: Real,
@@ -91,27 +88,14 @@ async function send(
   url: string,
   body?: unknown,
 ): Promise<Answer> {
-  const response = await fetch(real.base + url, {
-    method,
-    headers: {
-      ...real.headers[credential],
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.match(response.headers.get('cf-ray') ?? '', CF_RAY);
-  const answer = { status: response.status, headers: response.headers, body: JSON.parse(text) };
+  const answer = await callApi(real.base, real.headers[credential], method, url, body);
+  assert.match(answer.headers.get('cf-ray') ?? '', CF_RAY);
   if (tallying) {
     const key = `${method} ${answer.status}${answer.status === 200 ? '' : ` ${answer.body.errors[0].code}`}`;
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
   if (answer.status !== 200) {
-    assertErrorEnvelope(
-      { status: answer.status, headers: Object.fromEntries(response.headers), body: text },
-      answer.status,
-      answer.body.errors[0].code,
-    );
+    assertErrorEnvelope(answer, answer.status, answer.body.errors[0].code);
   } else {
     assert.equal(answer.body.success, true);
     assert.deepEqual(answer.body.errors, []);

@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { generateOpenApi } from '../src/openapi/generate.ts';
+import { registerOpenApi } from '../src/openapi/routes.ts';
 import { createTestApp } from './support/app.ts';
 import { SPEC_PATH } from './support/cloudflare-spec.ts';
-import { generateOpenApi } from './support/openapi.ts';
 
 type Json = Record<string, any>;
 
@@ -77,6 +79,54 @@ test('the document is served without credentials at /client/v4/openapi.json as O
   } finally {
     await t.close();
   }
+});
+
+/** A throwaway app with the OpenAPI plugin and the given GET routes, each documented as `operationId`. */
+async function documentOf(routes: Record<string, string>): Promise<Json> {
+  const app: FastifyInstance = Fastify();
+  registerOpenApi(app, '0.0.0-test');
+  app.register(async (api) => {
+    for (const [url, operationId] of Object.entries(routes)) {
+      api.get(url, { schema: { operationId, response: { 200: { type: 'object' } } } }, async () => ({}));
+    }
+  });
+  try {
+    await app.ready();
+    return app.swagger() as Json;
+  } finally {
+    await app.close();
+  }
+}
+
+test('a /ringmaster/v1 route is documented at its path relative to a path-level server /ringmaster/v1', async () => {
+  const document = await documentOf({
+    '/ringmaster/v1/accounts/:account_id/access': 'get-access',
+    '/client/v4/accounts/:account_id/things': 'list-things',
+    '/healthz': 'health',
+  });
+  assert.deepEqual(document.servers, [{ url: '/client/v4' }]);
+  assert.deepEqual(Object.keys(document.paths).sort(), [
+    '/accounts/{account_id}/access',
+    '/accounts/{account_id}/things',
+  ]);
+  const ours = document.paths['/accounts/{account_id}/access'];
+  assert.deepEqual(ours.servers, [{ url: '/ringmaster/v1' }]);
+  assert.equal(ours.get.operationId, 'get-access');
+  assert.equal(ours.get.servers, undefined, 'the server is said once, on the path');
+  assert.deepEqual(Object.keys(ours.get.responses).sort(), ['200', '4XX', '5XX']);
+  const cloudflare = document.paths['/accounts/{account_id}/things'];
+  assert.equal(cloudflare.servers, undefined, 'Cloudflare’s paths keep the document’s server');
+  assert.deepEqual(Object.keys(cloudflare.get.responses).sort(), ['200', '4XX', '5XX']);
+});
+
+test('one relative path under both /client/v4 and /ringmaster/v1 is refused, not merged', async () => {
+  await assert.rejects(
+    documentOf({
+      '/client/v4/accounts/:account_id/things': 'list-things',
+      '/ringmaster/v1/accounts/:account_id/things': 'list-our-things',
+    }),
+    /\/accounts\/:account_id\/things is served under both \/client\/v4 and \/ringmaster\/v1/,
+  );
 });
 
 test('every operation matches Cloudflare’s published one, apart from the listed intended differences', () => {

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type ApiResponse, callApi, type RunningServer, startServer } from './support/server.ts';
+import { type ApiResponse, callApi } from './support/api.ts';
+import { type RunningServer, startServer } from './support/server.ts';
 
 const CONCURRENCY = 30;
 

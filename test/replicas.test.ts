@@ -12,6 +12,7 @@ import { loadMigrations } from '../src/store/migrations.ts';
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres/store.ts';
 import { StoreUnavailableError } from '../src/store/store.ts';
 import { ACCOUNT } from './support/accounts.ts';
+import { callApi } from './support/api.ts';
 import {
   createTestDatabase,
   POSTGRES_URL,
@@ -24,22 +25,8 @@ const GROUPS = `/accounts/${ACCOUNT}/devices/deployment-groups`;
 
 reportPostgresSkipped('PostgreSQL multi-replica suite');
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(server: RunningServer, token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(server.baseUrl + path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, headers: response.headers, body: await response.json() } as Reply;
+function call(server: RunningServer, token: string, method: string, path: string, body?: unknown) {
+  return callApi(server.baseUrl, token, method, path, body);
 }
 
 const newGroup = (name: string, policy_ids?: string[]) => ({

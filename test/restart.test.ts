@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
-import { type ApiResponse, callApi, type RunningServer, startServer } from './support/server.ts';
+import { type ApiResponse, callApi } from './support/api.ts';
+import { type RunningServer, startServer } from './support/server.ts';
 
 let dir: string;
 let env: Record<string, string>;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
+import { callApi } from './support/api.ts';
 import { assertCloudflareShape, checked } from './support/cloudflare-spec.ts';
 import { type RunningServer, runCli, startServer } from './support/server.ts';
 
@@ -53,15 +54,11 @@ function client(auth: { apiToken: string } | { apiKey: string; apiEmail: string 
 
 const version = (v: string) => [{ target_environment: 'windows', version: v }];
 
-/** Raw GET with the operator token, its body checked against Cloudflare's schema. */
+/** Raw GET with the operator token (callApi checks its body against Cloudflare's schema). */
 async function rawGet(path: string): Promise<any> {
-  const response = await fetch(`${server.baseUrl}${path}`, {
-    headers: { authorization: `Bearer ${operatorToken}` },
-  });
+  const response = await callApi(server.baseUrl, operatorToken, 'GET', path);
   assert.equal(response.status, 200);
-  const body = await response.json();
-  assertCloudflareShape('GET', `/client/v4${path}`, body);
-  return body;
+  return response.body;
 }
 
 before(async () => {

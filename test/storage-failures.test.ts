@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SqliteStore } from '../src/store/sqlite/store.ts';
+import { callApi } from './support/api.ts';
 import { ACCOUNT, createTestApp, groupsUrl, groupUrl, type TestApp, validGroup } from './support/app.ts';
-import { assertErrorEnvelope, fromFetch } from './support/envelope.ts';
+import { assertErrorEnvelope } from './support/envelope.ts';
 
 let t: TestApp;
 let base: string;
@@ -27,17 +28,8 @@ after(async () => {
   await t.close();
 });
 
-async function call(method: string, url: string, body?: unknown) {
-  const response = await fetch(base + url, {
-    method,
-    headers: {
-      authorization: `Bearer ${t.secrets.admin}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const raw = await fromFetch(response);
-  return { ...raw, json: () => JSON.parse(raw.body) };
+function call(method: string, url: string, body?: unknown) {
+  return callApi(base, t.secrets.admin, method, url, body);
 }
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
@@ -53,15 +45,15 @@ function snapshot() {
 /** Asserts that the policy IDs are free, by claiming them in a new group (then deleting it). */
 async function assertFree(policyIds: string[]) {
   const claim = await call('POST', groupsUrl(), validGroup({ name: 'claim probe', policy_ids: policyIds }));
-  assert.equal(claim.status, 200, claim.body);
-  assert.equal((await call('DELETE', groupUrl(claim.json().result.id))).status, 200);
+  assert.equal(claim.status, 200, claim.text);
+  assert.equal((await call('DELETE', groupUrl(claim.body.result.id))).status, 200);
 }
 
 function assertUnavailable(response: Awaited<ReturnType<typeof call>>) {
   assertErrorEnvelope(response, 503, 2009);
-  assert.match(String(response.headers['retry-after']), /^\d+$/);
+  assert.match(String(response.headers.get('retry-after')), /^\d+$/);
   // 503 is worth retrying: the SDKs must not be told otherwise.
-  assert.equal(response.headers['x-should-retry'], undefined);
+  assert.equal(response.headers.get('x-should-retry'), null);
 }
 
 describe('disk full', () => {
@@ -77,8 +69,8 @@ describe('disk full', () => {
       groupsUrl(),
       validGroup({ name: 'before the disk filled', policy_ids: [`df-held-${round}`] }),
     );
-    assert.equal(created.status, 200, created.body);
-    existing = created.json().result;
+    assert.equal(created.status, 200, created.text);
+    existing = created.body.result;
   });
 
   /** Caps the file at its current size: the next write that needs a new page fails with SQLITE_FULL. */
@@ -116,7 +108,7 @@ describe('disk full', () => {
     assertUnavailable(response);
     assert.deepEqual(snapshot(), before);
     const after = await call('GET', groupUrl(existing.id));
-    assert.deepEqual(after.json().result, existing);
+    assert.deepEqual(after.body.result, existing);
     db.pragma(`max_page_count = ${UNLIMITED}`);
     await assertFree(added.slice(0, 999));
   });
@@ -144,9 +136,9 @@ describe('disk full', () => {
       (typeof writes)[0],
       (typeof writes)[0],
     ];
-    const names = (await call('GET', `${groupsUrl()}?per_page=100`))
-      .json()
-      .result.map((g: { name: string }) => g.name);
+    const names = (await call('GET', `${groupsUrl()}?per_page=100`)).body.result.map(
+      (g: { name: string }) => g.name,
+    );
     for (const [response, name, policyIds] of [
       [big1, 'big 1', ids('df-batch-1', 1000)],
       [big2, 'big 2', ids('df-batch-2', 1000)],
@@ -155,7 +147,7 @@ describe('disk full', () => {
       assert.equal(names.includes(name), response.status === 200, `${name}: ${response.status}`);
       if (response.status !== 200 && policyIds.length > 0) await assertFree([...policyIds]);
     }
-    const current = (await call('GET', groupUrl(existing.id))).json().result;
+    const current = (await call('GET', groupUrl(existing.id))).body.result;
     assert.equal(current.name, rename.status === 200 ? 'small rename' : existing.name);
   });
 
@@ -165,9 +157,9 @@ describe('disk full', () => {
     assertUnavailable(await call('POST', groupsUrl(), body));
     db.pragma(`max_page_count = ${UNLIMITED}`);
     const retried = await call('POST', groupsUrl(), body);
-    assert.equal(retried.status, 200, retried.body);
-    const fetched = await call('GET', groupUrl(retried.json().result.id));
-    assert.deepEqual(fetched.json().result, retried.json().result);
+    assert.equal(retried.status, 200, retried.text);
+    const fetched = await call('GET', groupUrl(retried.body.result.id));
+    assert.deepEqual(fetched.body.result, retried.body.result);
     const ready = await call('GET', '/readyz');
     assert.equal(ready.status, 200);
   });
@@ -185,7 +177,7 @@ describe('database locked by another process', () => {
   });
 
   test('answers writes with 503 code 2009 while another connection holds the write lock, and recovers', async (context) => {
-    const group = (await call('POST', groupsUrl(), validGroup({ name: 'before the lock' }))).json().result;
+    const group = (await call('POST', groupsUrl(), validGroup({ name: 'before the lock' }))).body.result;
     const before = snapshot();
     const policyIds = ids('locked', 3);
     other.exec('BEGIN IMMEDIATE');
@@ -204,7 +196,7 @@ describe('database locked by another process', () => {
       const list = await call('GET', `${groupsUrl()}?per_page=100`);
       assert.equal(list.status, 200);
       assert.equal(
-        list.json().result_info.total_count,
+        list.body.result_info.total_count,
         before.groups.filter((g: any) => g.account_id === ACCOUNT).length,
       );
       other.exec('ROLLBACK');
@@ -215,7 +207,7 @@ describe('database locked by another process', () => {
         groupsUrl(),
         validGroup({ name: 'after the lock', policy_ids: policyIds }),
       );
-      assert.equal(retried.status, 200, retried.body);
+      assert.equal(retried.status, 200, retried.text);
     } finally {
       if (!released) other.exec('ROLLBACK');
     }

@@ -4,6 +4,8 @@ import type { ErrorDetail } from '../errors.ts';
 
 /** Where Cloudflare's v4 API lives; clients set their base URL to this on our host. */
 export const API_PREFIX = '/client/v4';
+/** Where what Cloudflare does not have lives, with the same envelope (docs/contract.md §8). */
+export const EXTENSIONS_PREFIX = '/ringmaster/v1';
 
 export interface ResultInfo {
   page: number;

@@ -1,5 +1,6 @@
 // Checks success responses against Cloudflare's own published OpenAPI schemas for these operations,
 // copied unchanged into test/fixtures/cloudflare/ (its README says where they come from).
+import { AssertionError } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -51,9 +52,9 @@ export function assertCloudflareShape(method: string, url: string, body: unknown
   if (!operation) return;
   const validate = validatorFor(operation);
   if (!validate(body)) {
-    throw new Error(
-      `${method} ${url} does not match Cloudflare's schema: ${JSON.stringify(validate.errors)}\n${JSON.stringify(body)}`,
-    );
+    throw new AssertionError({
+      message: `${method} ${url} does not match Cloudflare's schema: ${JSON.stringify(validate.errors)}\n${JSON.stringify(body)}`,
+    });
   }
   checked.count++;
 }

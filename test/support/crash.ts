@@ -9,13 +9,14 @@
 //     or present with exactly the body sent; a PATCH is either wholly applied or not at all;
 //   - policy ownership is exactly what the visible groups say: each of their policy IDs is owned by them
 //     (claiming it elsewhere answers 409 naming them) and every other ID ever used is free.
-import assert from 'node:assert/strict';
+import assert, { AssertionError } from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ACCOUNT } from './accounts.ts';
+import { callApi } from './api.ts';
 import { Random } from './random.ts';
 import { startServer } from './server.ts';
 
@@ -345,7 +346,7 @@ async function checkOwnership(
   }
 }
 
-/** fetch with the operator token; `undefined` when the server is gone (killed mid-request). */
+/** API calls with the operator token; `undefined` when the server is gone (killed mid-request). */
 class Client {
   private readonly controller = new AbortController();
 
@@ -363,24 +364,18 @@ class Client {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: any } | undefined> {
-    let response: Response;
-    let text: string;
     try {
-      response = await fetch(this.baseUrl + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
+      // Acknowledged only once the whole answer has arrived (callApi reads it whole).
+      const { status, body: answer } = await callApi(this.baseUrl, this.token, method, path, body, {
         signal: this.controller.signal,
       });
-      // Acknowledged only once the whole answer has arrived.
-      text = await response.text();
-    } catch {
+      return { status, body: answer };
+    } catch (error) {
+      // A whole answer that is not JSON, or a 200 that does not match Cloudflare's schema, is a failure,
+      // not a request cut off by the kill.
+      if (error instanceof AssertionError || error instanceof SyntaxError) throw error;
       return undefined;
     }
-    return { status: response.status, body: JSON.parse(text) };
   }
 
   close(): void {

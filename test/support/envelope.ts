@@ -1,5 +1,6 @@
 // Checks that a response is Cloudflare's error envelope (docs/contract.md §3) with the expected status and code.
 import assert from 'node:assert/strict';
+import type { ApiResponse } from './api.ts';
 
 /** `cf-ray`: 16 hex digits, a dash, a location (docs/contract.md §3). */
 export const CF_RAY = /^[0-9a-f]{16}-[A-Z]{3}$/;
@@ -11,7 +12,8 @@ export interface AnyResponse {
 }
 
 /** Asserts the failure envelope and returns its `errors`. */
-export function assertErrorEnvelope(response: AnyResponse, status: number, code: number) {
+export function assertErrorEnvelope(answer: AnyResponse | ApiResponse, status: number, code: number) {
+  const response = 'text' in answer ? fromApi(answer) : answer;
   const context = `${response.status} ${response.body.slice(0, 500)}`;
   assert.equal(response.status, status, context);
   assert.match(String(response.headers['content-type']), /^application\/json/, context);
@@ -40,4 +42,9 @@ export async function fromFetch(response: Response): Promise<AnyResponse> {
     headers: Object.fromEntries(response.headers),
     body: await response.text(),
   };
+}
+
+/** callApi's answer → the shape above. */
+function fromApi(response: ApiResponse): AnyResponse {
+  return { status: response.status, headers: Object.fromEntries(response.headers), body: response.text };
 }

@@ -2,7 +2,6 @@
 // real socket, a real process to kill, or the CLI's own output.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { assertCloudflareShape } from './cloudflare-spec.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -115,36 +114,4 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       await exited;
     },
   };
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
-
-/**
- * One API call over a real socket with a Bearer token; every 200 is checked against Cloudflare's schema.
- * `path` is relative to the base URL (`/accounts/…`).
- */
-export async function callApi(
-  baseUrl: string,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  const parsed = JSON.parse(text);
-  if (response.status === 200) assertCloudflareShape(method, `/client/v4${path}`, parsed);
-  return { status: response.status, headers: response.headers, text, body: parsed };
 }

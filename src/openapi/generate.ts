@@ -1,5 +1,9 @@
-import { buildApp } from '../../src/app.ts';
-import { openSqliteStore } from '../../src/store/sqlite/store.ts';
+// The OpenAPI document as committed under openapi/: what `npm run openapi` writes, and what the drift test in
+// test/openapi.test.ts compares the committed file with. It builds the real app on an in-memory store and
+// asks it for the served document, so that the committed file is exactly what a client gets.
+import { buildApp } from '../app.ts';
+import { openSqliteStore } from '../store/sqlite/store.ts';
+import { OPENAPI_PATH } from './routes.ts';
 
 /** The served OpenAPI document, formatted as it is committed under openapi/. */
 export async function generateOpenApi(): Promise<string> {
@@ -13,7 +17,7 @@ export async function generateOpenApi(): Promise<string> {
     store,
   });
   try {
-    const response = await app.inject({ url: '/client/v4/openapi.json' });
+    const response = await app.inject({ url: OPENAPI_PATH });
     return `${JSON.stringify(response.json(), null, 2)}\n`;
   } finally {
     await app.close();

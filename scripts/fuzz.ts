@@ -1,8 +1,8 @@
 // `npm run fuzz`: the fuzzer's long run: 100,000 generated requests of every kind against the
 // real server, checked against the contract; prints requests by kind and answers by status and code.
-//   npm run fuzz -- [--requests N] [--seed S] [--concurrency N]
+//   npm run fuzz -- [--requests N] [--seed S] [--concurrency N] [--max-failures N] [--kinds a,b,…]
 import { parseArgs } from 'node:util';
-import { formatSummary, runFuzz } from '../test/support/fuzz.ts';
+import { formatSummary, runFuzz } from '../test/support/fuzz/runner.ts';
 import { seedFrom } from '../test/support/random.ts';
 
 const { values } = parseArgs({
@@ -10,6 +10,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '100000' },
     seed: { type: 'string' },
     concurrency: { type: 'string', default: '16' },
+    'max-failures': { type: 'string', default: '100' },
+    kinds: { type: 'string' },
   },
 });
 const seed = seedFrom(values.seed);
@@ -18,7 +20,8 @@ const summary = await runFuzz({
   requests: Number(values.requests),
   seed,
   concurrency: Number(values.concurrency),
-  maxFailures: 100,
+  maxFailures: Number(values['max-failures']),
+  kinds: values.kinds?.split(','),
   log: (line) => console.log(`  ${line}`),
 });
 console.log(formatSummary(summary));

@@ -67,177 +67,207 @@ interface PendingCreate {
   body: Content;
 }
 
-export async function runCrashRounds({
-  rounds,
-  writers = 16,
-  seed,
-  killAfterMs = [50, 1500],
-  log = () => {},
-}: CrashOptions): Promise<CrashFigures> {
-  const random = new Random(seed);
-  const dir = mkdtempSync(join(tmpdir(), 'ringmaster-crash-'));
-  const file = join(dir, 'crash.db');
-  // 'info': startServer waits for the "listening" line.
-  const env = { DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'info' };
-  const figures: CrashFigures = {
-    seed,
-    rounds: 0,
-    acknowledged: 0,
-    acknowledgedCreates: 0,
-    acknowledgedUpdates: 0,
-    lost: 0,
-    inFlight: 0,
-    inFlightApplied: 0,
-    groups: 0,
-    policyIdsChecked: 0,
-  };
-  const known = new Map<string, KnownGroup>();
-  /** Every policy ID any request ever sent: after each restart, each is owned as the groups say, or free. */
-  const everyPolicyId = new Set<string>();
-  let token: string | undefined;
-  let sequence = 0;
-
+export async function runCrashRounds(options: CrashOptions): Promise<CrashFigures> {
+  const run = new CrashRun(options);
   try {
-    for (let round = 1; round <= rounds; round++) {
-      let server = await startServer(env);
-      token ??= server.operatorToken;
-      assert.ok(token, 'the first start prints the operator token');
-      const client = new Client(server.baseUrl, token);
-
-      // --- load, then SIGKILL -------------------------------------------------------------------
-      const pendingCreates: PendingCreate[] = [];
-      let killed = false;
-      const writer = async (index: number) => {
-        const mine = () => [...known.values()].filter((g) => g.writer === index);
-        while (!killed) {
-          const own = mine();
-          const n = ++sequence;
-          if (own.length === 0 || random.chance(0.3)) {
-            const body: Content = {
-              name: `r${round} w${index} create ${n}`,
-              version_config: [{ target_environment: 'windows', version: `2026.${(n % 12) + 1}.${n}.0` }],
-              policy_ids: random.chance(0.2) ? null : freshIds(n, random.int(0, 3)),
-            };
-            for (const id of body.policy_ids ?? []) everyPolicyId.add(id);
-            const pending = { writer: index, body };
-            pendingCreates.push(pending);
-            const answer = await client.send('POST', COLLECTION, body);
-            if (answer === undefined) return; // the server is gone; this create stays "in flight"
-            assert.equal(
-              answer.status,
-              200,
-              `create answered ${answer.status}: ${JSON.stringify(answer.body)}`,
-            );
-            pendingCreates.splice(pendingCreates.indexOf(pending), 1);
-            assertContent(answer.body.result, body, 'acknowledged create');
-            known.set(answer.body.result.id, {
-              id: answer.body.result.id,
-              writer: index,
-              acknowledged: body,
-            });
-            figures.acknowledged++;
-            figures.acknowledgedCreates++;
-          } else {
-            const group = random.pick(own);
-            const current = group.acknowledged;
-            // Every field changes, so a write applied in part could not pass for either version.
-            const kept = (current.policy_ids ?? []).filter(() => random.chance(0.5));
-            const change: Content = {
-              name: `r${round} w${index} update ${n}`,
-              version_config: [
-                { target_environment: 'windows', version: `2026.${(n % 12) + 1}.${n}.0` },
-                ...(random.chance(0.5) ? [{ target_environment: 'macos', version: `2026.1.${n}.1` }] : []),
-              ],
-              policy_ids: random.chance(0.1) ? null : [...kept, ...freshIds(n, random.int(0, 3))],
-            };
-            for (const id of change.policy_ids ?? []) everyPolicyId.add(id);
-            group.pending = change;
-            const answer = await client.send('PATCH', `${COLLECTION}/${group.id}`, change);
-            if (answer === undefined) return;
-            assert.equal(
-              answer.status,
-              200,
-              `PATCH answered ${answer.status}: ${JSON.stringify(answer.body)}`,
-            );
-            assertContent(answer.body.result, change, 'acknowledged PATCH');
-            group.acknowledged = change;
-            group.pending = undefined;
-            figures.acknowledged++;
-            figures.acknowledgedUpdates++;
-          }
-        }
-      };
-      const load = Promise.all(Array.from({ length: writers }, (_, i) => writer(i)));
-      const killAt = random.int(killAfterMs[0], killAfterMs[1]);
-      await new Promise((resolve) => setTimeout(resolve, killAt));
-      // Writers go on until their request fails, so every writer has one in flight at the kill.
-      await server.kill();
-      killed = true;
-      await load;
-      client.close();
-
-      // --- the file, as the dead process left it --------------------------------------------------
-      const inFlight = pendingCreates.length + [...known.values()].filter((g) => g.pending).length;
-      checkFile(file);
-
-      // --- restart and compare ----------------------------------------------------------------------
-      server = await startServer(env);
-      const checker = new Client(server.baseUrl, token);
-      try {
-        const visible = await listAll(checker);
-        let applied = 0;
-        for (const group of known.values()) {
-          const found = visible.get(group.id);
-          if (!found) {
-            figures.lost++;
-            assert.fail(
-              `acknowledged group ${group.id} (${group.acknowledged.name}) is missing after the restart`,
-            );
-          }
-          visible.delete(group.id);
-          if (group.pending && sameContent(found, group.pending)) {
-            group.acknowledged = group.pending;
-            applied++;
-          } else if (!sameContent(found, group.acknowledged)) {
-            figures.lost++;
-            assert.fail(
-              `group ${group.id}: found ${JSON.stringify(contentOf(found))}, acknowledged ${JSON.stringify(group.acknowledged)}` +
-                (group.pending ? `, in flight ${JSON.stringify(group.pending)}` : ''),
-            );
-          }
-          group.pending = undefined;
-        }
-        // What remains visible must be creates that were in flight, each exactly as sent.
-        for (const [id, found] of visible) {
-          const match = pendingCreates.find((p) => sameContent(found, p.body));
-          assert.ok(
-            match,
-            `unexpected group ${id} ${JSON.stringify(contentOf(found))}: not acknowledged, not in flight`,
-          );
-          pendingCreates.splice(pendingCreates.indexOf(match), 1);
-          known.set(id, { id, writer: match.writer, acknowledged: match.body });
-          applied++;
-        }
-        figures.inFlight += inFlight;
-        figures.inFlightApplied += applied;
-        figures.policyIdsChecked = everyPolicyId.size;
-        await checkOwnership(checker, known, everyPolicyId);
-        figures.rounds = round;
-        figures.groups = known.size;
-        log(
-          `round ${round}: killed after ${killAt} ms; ${figures.acknowledged} acknowledged so far; ` +
-            `${inFlight} in flight (${applied} applied, ${inFlight - applied} not); ${known.size} groups, ` +
-            `${everyPolicyId.size} policy IDs checked; integrity ok`,
-        );
-      } finally {
-        checker.close();
-        await server.stop();
-      }
-    }
+    for (let round = 1; round <= options.rounds; round++) await run.round(round);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    run.cleanUp();
   }
-  return figures;
+  return run.figures;
+}
+
+/** The state one crash run carries from round to round: every group it knows and every policy ID used. */
+class CrashRun {
+  readonly figures: CrashFigures;
+  private readonly random: Random;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'ringmaster-crash-'));
+  private readonly file = join(this.dir, 'crash.db');
+  // 'info': startServer waits for the "listening" line.
+  private readonly env = { DATABASE_URL: `sqlite:${this.file}`, LOG_LEVEL: 'info' };
+  private readonly known = new Map<string, KnownGroup>();
+  /** Every policy ID any request ever sent: after each restart, each is owned as the groups say, or free. */
+  private readonly everyPolicyId = new Set<string>();
+  private token: string | undefined;
+  private sequence = 0;
+
+  constructor(private readonly options: CrashOptions) {
+    this.random = new Random(options.seed);
+    this.figures = {
+      seed: options.seed,
+      rounds: 0,
+      acknowledged: 0,
+      acknowledgedCreates: 0,
+      acknowledgedUpdates: 0,
+      lost: 0,
+      inFlight: 0,
+      inFlightApplied: 0,
+      groups: 0,
+      policyIdsChecked: 0,
+    };
+  }
+
+  /** Load, SIGKILL, check the file, restart and compare. */
+  async round(round: number): Promise<void> {
+    const server = await startServer(this.env);
+    this.token ??= server.operatorToken;
+    assert.ok(this.token, 'the first start prints the operator token');
+    const client = new Client(server.baseUrl, this.token);
+    const pendingCreates: PendingCreate[] = [];
+    let killed = false;
+    const writers = this.options.writers ?? 16;
+    const load = Promise.all(
+      Array.from({ length: writers }, (_, i) => this.write(client, round, i, pendingCreates, () => killed)),
+    );
+    const [from, to] = this.options.killAfterMs ?? [50, 1500];
+    const killAt = this.random.int(from, to);
+    await new Promise((resolve) => setTimeout(resolve, killAt));
+    // Writers go on until their request fails, so every writer has one in flight at the kill.
+    await server.kill();
+    killed = true;
+    await load;
+    client.close();
+
+    // The file, as the dead process left it.
+    const inFlight = pendingCreates.length + [...this.known.values()].filter((g) => g.pending).length;
+    checkFile(this.file);
+
+    const restarted = await startServer(this.env);
+    const checker = new Client(restarted.baseUrl, this.token);
+    try {
+      const applied = this.reconcile(await listAll(checker), pendingCreates);
+      this.figures.inFlight += inFlight;
+      this.figures.inFlightApplied += applied;
+      this.figures.policyIdsChecked = this.everyPolicyId.size;
+      await checkOwnership(checker, this.known, this.everyPolicyId);
+      this.figures.rounds = round;
+      this.figures.groups = this.known.size;
+      this.options.log?.(
+        `round ${round}: killed after ${killAt} ms; ${this.figures.acknowledged} acknowledged so far; ` +
+          `${inFlight} in flight (${applied} applied, ${inFlight - applied} not); ${this.known.size} groups, ` +
+          `${this.everyPolicyId.size} policy IDs checked; integrity ok`,
+      );
+    } finally {
+      checker.close();
+      await restarted.stop();
+    }
+  }
+
+  cleanUp(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** One writer: creates and PATCHes its own groups until a request fails (the server is gone). */
+  private async write(
+    client: Client,
+    round: number,
+    index: number,
+    pendingCreates: PendingCreate[],
+    killed: () => boolean,
+  ): Promise<void> {
+    while (!killed()) {
+      const own = [...this.known.values()].filter((g) => g.writer === index);
+      const n = ++this.sequence;
+      const answered =
+        own.length === 0 || this.random.chance(0.3)
+          ? await this.create(client, round, index, n, pendingCreates)
+          : await this.update(client, round, index, n, this.random.pick(own));
+      if (!answered) return;
+    }
+  }
+
+  /** A create; false when it got no answer (it stays "in flight"). */
+  private async create(
+    client: Client,
+    round: number,
+    index: number,
+    n: number,
+    pendingCreates: PendingCreate[],
+  ): Promise<boolean> {
+    const body: Content = {
+      name: `r${round} w${index} create ${n}`,
+      version_config: [{ target_environment: 'windows', version: `2026.${(n % 12) + 1}.${n}.0` }],
+      policy_ids: this.random.chance(0.2) ? null : freshIds(n, this.random.int(0, 3)),
+    };
+    for (const id of body.policy_ids ?? []) this.everyPolicyId.add(id);
+    const pending = { writer: index, body };
+    pendingCreates.push(pending);
+    const answer = await client.send('POST', COLLECTION, body);
+    if (answer === undefined) return false;
+    assert.equal(answer.status, 200, `create answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    pendingCreates.splice(pendingCreates.indexOf(pending), 1);
+    assertContent(answer.body.result, body, 'acknowledged create');
+    this.known.set(answer.body.result.id, { id: answer.body.result.id, writer: index, acknowledged: body });
+    this.figures.acknowledged++;
+    this.figures.acknowledgedCreates++;
+    return true;
+  }
+
+  /** A PATCH of one of the writer's groups; false when it got no answer. */
+  private async update(client: Client, round: number, index: number, n: number, group: KnownGroup) {
+    const current = group.acknowledged;
+    // Every field changes, so a write applied in part could not pass for either version.
+    const kept = (current.policy_ids ?? []).filter(() => this.random.chance(0.5));
+    const change: Content = {
+      name: `r${round} w${index} update ${n}`,
+      version_config: [
+        { target_environment: 'windows', version: `2026.${(n % 12) + 1}.${n}.0` },
+        ...(this.random.chance(0.5) ? [{ target_environment: 'macos', version: `2026.1.${n}.1` }] : []),
+      ],
+      policy_ids: this.random.chance(0.1) ? null : [...kept, ...freshIds(n, this.random.int(0, 3))],
+    };
+    for (const id of change.policy_ids ?? []) this.everyPolicyId.add(id);
+    group.pending = change;
+    const answer = await client.send('PATCH', `${COLLECTION}/${group.id}`, change);
+    if (answer === undefined) return false;
+    assert.equal(answer.status, 200, `PATCH answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    assertContent(answer.body.result, change, 'acknowledged PATCH');
+    group.acknowledged = change;
+    group.pending = undefined;
+    this.figures.acknowledged++;
+    this.figures.acknowledgedUpdates++;
+    return true;
+  }
+
+  /**
+   * Every acknowledged group is there with its acknowledged content, or that of its one in-flight PATCH; what
+   * else is visible is in-flight creates, each exactly as sent. Returns how many in-flight writes applied.
+   */
+  private reconcile(visible: Map<string, Content>, pendingCreates: PendingCreate[]): number {
+    let applied = 0;
+    for (const group of this.known.values()) {
+      const found = visible.get(group.id);
+      if (!found) {
+        this.figures.lost++;
+        assert.fail(
+          `acknowledged group ${group.id} (${group.acknowledged.name}) is missing after the restart`,
+        );
+      }
+      visible.delete(group.id);
+      if (group.pending && sameContent(found, group.pending)) {
+        group.acknowledged = group.pending;
+        applied++;
+      } else if (!sameContent(found, group.acknowledged)) {
+        this.figures.lost++;
+        assert.fail(
+          `group ${group.id}: found ${JSON.stringify(contentOf(found))}, acknowledged ${JSON.stringify(group.acknowledged)}` +
+            (group.pending ? `, in flight ${JSON.stringify(group.pending)}` : ''),
+        );
+      }
+      group.pending = undefined;
+    }
+    for (const [id, found] of visible) {
+      const match = pendingCreates.find((p) => sameContent(found, p.body));
+      assert.ok(
+        match,
+        `unexpected group ${id} ${JSON.stringify(contentOf(found))}: not acknowledged, not in flight`,
+      );
+      pendingCreates.splice(pendingCreates.indexOf(match), 1);
+      this.known.set(id, { id, writer: match.writer, acknowledged: match.body });
+      applied++;
+    }
+    return applied;
+  }
 }
 
 function freshIds(n: number, count: number): string[] {

@@ -30,13 +30,18 @@ export interface RawOptions {
   timeoutMs?: number;
   /** Methods whose responses carry no body, in order of the pipelined requests (e.g. HEAD). */
   headRequests?: boolean[];
+  /**
+   * With `data` in parts: stop writing once the server has answered, as a client streaming a large body does
+   * on an early 413 (writing on would meet the closed connection and lose the answer to a reset).
+   */
+  stopOnAnswer?: boolean;
 }
 
 /** Connects, writes `data` (all at once, or chunk by chunk with a pause), collects what comes back. */
 export function rawExchange(
   port: number,
   data: string | Buffer | (string | Buffer)[],
-  { endAfterMs, timeoutMs = 10_000, headRequests = [] }: RawOptions = {},
+  { endAfterMs, timeoutMs = 10_000, headRequests = [], stopOnAnswer = false }: RawOptions = {},
 ): Promise<RawExchange> {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -57,11 +62,23 @@ export function rawExchange(
       const { responses, rest } = parseResponses(Buffer.concat(chunks), headRequests);
       resolve({ responses, rest, elapsedMs: Date.now() - started, closedByServer, error });
     });
+    /** Resolves on the server's next bytes or after `ms`, whichever comes first. */
+    const answerOr = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        socket.once('data', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     socket.on('connect', async () => {
-      for (const part of Array.isArray(data) ? data : [data]) {
-        if (socket.destroyed) break;
+      const parts = Array.isArray(data) ? data : [data];
+      for (const [i, part] of parts.entries()) {
+        if (socket.destroyed || (stopOnAnswer && chunks.length > 0)) break;
         socket.write(part);
-        if (Array.isArray(data)) await new Promise((r) => setTimeout(r, 5));
+        // A server that answers on the first part alone (the head) gets half a second to do so.
+        if (Array.isArray(data))
+          await (stopOnAnswer && i === 0 ? answerOr(500) : new Promise((r) => setTimeout(r, 5)));
       }
       if (endAfterMs !== undefined) setTimeout(() => socket.end(), endAfterMs);
     });

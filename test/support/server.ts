@@ -43,29 +43,15 @@ export function runCliAsync(args: string[], env: Record<string, string> = {}): P
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
+  const { stdout, stderr } = collectOutput(child);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
+    child.once('close', (status) => resolve({ status, stdout: stdout(), stderr: stderr() }));
   });
 }
 
-const TOKEN = /(rmt_[A-Za-z0-9_-]{43})/;
-
-/** Starts `ringmaster serve` on a free port and resolves once it logs that it is listening. */
-export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...CLI, 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Everything a child process has written so far, stdout and stderr apart. */
+function collectOutput(child: ChildProcess): { stdout: () => string; stderr: () => string } {
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -74,20 +60,47 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { stdout: () => out, stderr: () => err };
+}
 
+const TOKEN = /(rmt_[A-Za-z0-9_-]{43})/;
+
+export interface ServeProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves to the exit code once the process has exited. */
+  exited: Promise<number | null>;
+}
+
+/** Spawns `ringmaster serve` on 127.0.0.1 (a random port unless `PORT` says otherwise), collecting its output. */
+export function spawnServe(env: Record<string, string>): ServeProcess {
+  const child = spawn(process.execPath, [...CLI, 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, ...collectOutput(child), exited };
+}
+
+/** Starts `ringmaster serve` on a free port and resolves once it logs that it is listening. */
+export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+  const { child, stdout, stderr, exited } = spawnServe(env);
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Do not leave the child running: its open pipes would keep the test process alive.
       child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${out}\n${err}`));
+      reject(new Error(`server did not start:\n${stdout()}\n${stderr()}`));
     }, 20_000);
     const check = () => {
-      const line = out.split('\n').find((l) => l.includes('"msg":"listening"'));
+      const line = stdout()
+        .split('\n')
+        .find((l) => l.includes('"msg":"listening"'));
       if (!line) return;
       const listening = JSON.parse(line);
       // stdout and stderr are separate pipes: when a banner was printed, wait until its token is in.
-      if (listening.operator_token && !TOKEN.test(err)) return;
+      if (listening.operator_token && !TOKEN.test(stderr())) return;
       clearTimeout(timer);
       resolve(listening.url);
     };
@@ -95,16 +108,16 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     child.stderr?.on('data', check);
     exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`server exited before listening:\n${out}\n${err}`));
+      reject(new Error(`server exited before listening:\n${stdout()}\n${stderr()}`));
     });
   });
 
   return {
     process: child,
     baseUrl,
-    operatorToken: TOKEN.exec(err)?.[1],
-    stdout: () => out,
-    stderr: () => err,
+    operatorToken: TOKEN.exec(stderr())?.[1],
+    stdout,
+    stderr,
     async stop() {
       child.kill('SIGTERM');
       return exited;

@@ -1,0 +1,37 @@
+// Every kind of generated request and how often it is drawn (relative weights). The 1 MiB kinds are rare:
+// they cost the most time per request.
+import type { Generator } from '../case.ts';
+import { amplification } from './amplification.ts';
+import { auth, bodiless, charset, duplicateCredentials, expect, oddHeaders } from './headers.ts';
+import { hugeNumbers, jsonDeep, jsonMalformed, wrongTypes } from './json.ts';
+import { invalidUtf8, names, unicode } from './text.ts';
+import { longPaths, pagingDigits, queryStrings, secretsInUrls, wrongMethods } from './urls.ts';
+import { valid } from './valid.ts';
+import { bodySize, pipelined, randomBytes } from './wire.ts';
+
+export const KINDS: Record<string, { weight: number; generate: Generator }> = {
+  valid: { weight: 8, generate: valid },
+  'json-malformed': { weight: 14, generate: jsonMalformed },
+  'json-deep': { weight: 0.4, generate: jsonDeep },
+  'huge-numbers': { weight: 7, generate: hugeNumbers },
+  'wrong-types': { weight: 10, generate: wrongTypes },
+  unicode: { weight: 12, generate: unicode },
+  'odd-headers': { weight: 10, generate: oddHeaders },
+  auth: { weight: 10, generate: auth },
+  'long-paths': { weight: 7, generate: longPaths },
+  'query-strings': { weight: 6, generate: queryStrings },
+  'wrong-methods': { weight: 7, generate: wrongMethods },
+  'random-bytes': { weight: 4, generate: randomBytes },
+  pipelined: { weight: 2, generate: pipelined },
+  'body-size': { weight: 0.15, generate: bodySize },
+  // The hostile shapes of docs/contract.md §4, §6 and §7 as they stand since the hardening review.
+  amplification: { weight: 0.4, generate: amplification },
+  names: { weight: 4, generate: names },
+  'invalid-utf8': { weight: 3, generate: invalidUtf8 },
+  'paging-digits': { weight: 3, generate: pagingDigits },
+  charset: { weight: 2, generate: charset },
+  bodiless: { weight: 3, generate: bodiless },
+  'duplicate-credentials': { weight: 2, generate: duplicateCredentials },
+  expect: { weight: 2, generate: expect },
+  'secrets-in-urls': { weight: 3, generate: secretsInUrls },
+};

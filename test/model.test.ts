@@ -255,13 +255,21 @@ class Update implements fc.AsyncCommand<Model, Real> {
     `update(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)}, ${JSON.stringify(this.body)})`;
 }
 
-class Delete implements fc.AsyncCommand<Model, Real> {
+/** A command on one group by its target: which account's path, which credential, which group. */
+abstract class GroupCommand {
+  abstract readonly verb: string;
   constructor(
     readonly account: Account,
     readonly credential: CredentialName,
     readonly target: Target,
   ) {}
   check = () => true;
+  toString = () =>
+    `${this.verb}(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)})`;
+}
+
+class Delete extends GroupCommand implements fc.AsyncCommand<Model, Real> {
+  readonly verb = 'delete';
   async run(model: Model, real: Real): Promise<void> {
     const { id, group } = resolve(model, this.account, this.target);
     const answer = await send(real, this.credential, 'DELETE', item(this.account, id));
@@ -272,16 +280,10 @@ class Delete implements fc.AsyncCommand<Model, Real> {
     const groups = model.groups[this.account];
     groups.splice(groups.indexOf(group), 1);
   }
-  toString = () => `delete(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)})`;
 }
 
-class Get implements fc.AsyncCommand<Model, Real> {
-  constructor(
-    readonly account: Account,
-    readonly credential: CredentialName,
-    readonly target: Target,
-  ) {}
-  check = () => true;
+class Get extends GroupCommand implements fc.AsyncCommand<Model, Real> {
+  readonly verb = 'get';
   async run(model: Model, real: Real): Promise<void> {
     const { id, group } = resolve(model, this.account, this.target);
     const answer = await send(real, this.credential, 'GET', item(this.account, id));
@@ -290,7 +292,6 @@ class Get implements fc.AsyncCommand<Model, Real> {
     assert.equal(answer.status, 200);
     assert.deepEqual(answer.body.result, group);
   }
-  toString = () => `get(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)})`;
 }
 
 class List implements fc.AsyncCommand<Model, Real> {

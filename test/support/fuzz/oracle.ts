@@ -168,8 +168,9 @@ function parseBody(body: Buffer): { value: unknown } | { problem: string } {
   return hasPoisonedKey(value) ? { problem: 'body: prototype-poisoning keys' } : { value };
 }
 
-/** What a JSON body sent to a write must get: 2003, 2001, 404, or 200 (or 409 for policy IDs). */
+/** What a JSON body sent to a write must get: 413, 2003, 2001, 404, or 200 (or 409 for policy IDs). */
 export function bodyVerdict(target: Target, body: Buffer): Verdict {
+  if (body.length > BODY_LIMIT) return verdict('body: at most the body limit', { status: 413, code: 2005 });
   const parsed = parseBody(body);
   if ('problem' in parsed) return verdict(parsed.problem, notJson);
   const problem = bodyViolation(target.mode, parsed.value);

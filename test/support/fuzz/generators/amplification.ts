@@ -27,7 +27,7 @@ const key = (i: number) => `"k${i.toString(36).padStart(4, '0')}":0`;
 
 /** Over the limit: one violation and no item checked; within it but all items bad: more than 100 violations. */
 const overOrCapped = (field: string, limit: number) => (n: number) =>
-  n > limit ? { unlistedItems: [field] } : n > MAX_ERRORS ? { capped: true } : {};
+  n > limit ? { unlisted: [`/${field}/`] } : n > MAX_ERRORS ? { capped: true } : {};
 
 const SHAPES: Shape[] = [
   {
@@ -35,14 +35,14 @@ const SHAPES: Shape[] = [
     item: () => '{}',
     wrap: (list, create) => `{${name(create)}"version_config":[${list}]}`,
     sizes: [MAX_ENTRIES, MAX_ENTRIES + 1, 1000, 'fill'],
-    expect: (n) => (n > MAX_ENTRIES ? { unlistedItems: ['version_config'] } : {}),
+    expect: (n) => (n > MAX_ENTRIES ? { unlisted: ['/version_config/'] } : {}),
   },
   {
     label: 'version_config: [null, …]',
     item: () => 'null',
     wrap: (list, create) => `{${name(create)}"version_config":[${list}]}`,
     sizes: [MAX_ENTRIES, MAX_ENTRIES + 1, 'fill'],
-    expect: (n) => (n > MAX_ENTRIES ? { unlistedItems: ['version_config'] } : {}),
+    expect: (n) => (n > MAX_ENTRIES ? { unlisted: ['/version_config/'] } : {}),
   },
   {
     label: 'policy_ids: ["", …]',
@@ -88,7 +88,7 @@ const SHAPES: Shape[] = [
         .join(',')}]}`,
     copies: MAX_ENTRIES + 1,
     sizes: [10, 'fill'],
-    expect: () => ({ unlistedItems: ['version_config'] }),
+    expect: () => ({ unlisted: ['/version_config/'] }),
   },
 ];
 

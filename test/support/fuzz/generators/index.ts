@@ -1,5 +1,5 @@
-// Every kind of generated request and how often it is drawn (relative weights). The 1 MiB kinds are rare:
-// they cost the most time per request.
+// Every kind of generated request and how often it is drawn (relative weights). The kinds that send bodies
+// up to the body limit are rare: they cost the most time per request.
 import type { Generator } from '../case.ts';
 import { amplification } from './amplification.ts';
 import { auth, bodiless, charset, duplicateCredentials, expect, oddHeaders } from './headers.ts';

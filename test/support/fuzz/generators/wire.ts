@@ -1,6 +1,6 @@
 // The wire itself: random bytes, pipelined requests on one connection, and bodies over the limit.
 import { bearer, type Case, COLLECTION, type Context, pickTarget, rawBytes, uuid } from '../case.ts';
-import { BODY_LIMIT, type Outcome } from '../oracle.ts';
+import { BODY_LIMIT, bodyVerdict, type Outcome } from '../oracle.ts';
 
 const ANY_CLIENT_ERROR: Outcome[] = [400, 401, 403, 404, 405, 408, 411, 413, 414, 415, 431].map((status) => ({
   status,
@@ -50,7 +50,7 @@ export function pipelined(c: Context): Case {
 }
 
 /**
- * §4: over 1 MiB → 413. The body goes in 64 KiB parts and stops once the server has answered: it may answer
+ * §4: over the body limit → 413. The body goes in 64 KiB parts and stops once the server has answered: it may answer
  * on the declared length alone and close, and a client writing on would lose the answer to a reset.
  */
 export function bodySize(c: Context): Case {
@@ -76,8 +76,7 @@ export function bodySize(c: Context): Case {
     kind: 'body-size',
     label: `${target.method} ${body.length}-byte body${chunked ? ', chunked' : ''}`,
     raw: { data: [head, ...parts], stopOnAnswer: true },
-    allowed: [{ status: 413, code: 2005 }],
-    rule: 'body over 1 MiB (§4)',
+    ...bodyVerdict(target, body),
   };
 }
 

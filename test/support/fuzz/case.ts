@@ -132,3 +132,10 @@ export function fromTable<Row>(c: Context, rows: readonly Row[], make: (row: Row
 /** `n` random characters from `alphabet`. */
 export const randomText = (r: Random, n: number, alphabet: string) =>
   Array.from({ length: n }, () => r.pick([...alphabet])).join('');
+
+/** The characters of a secret's random part (base64url). */
+export const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+
+/** A secret shaped like a real one, which the server never issued: the prefix and 43 random characters. */
+export const randomSecret = (r: Random, prefix: 'rmt_' | 'rmk_') =>
+  prefix + randomText(r, 43, SECRET_ALPHABET);

@@ -7,9 +7,11 @@ import {
   COLLECTION,
   type Context,
   fromTable,
+  randomSecret,
   randomText,
   rawBytes,
   rawCase,
+  SECRET_ALPHABET,
   uuid,
   VERIFY,
   validGroupBody,
@@ -272,55 +274,60 @@ export function expect(c: Context): Case {
   );
 }
 
+/** Credential headers with one of them twice, some with a valid copy. */
+const DUPLICATED = (bearer: string, key: string): [string, string][][] => [
+  [
+    ['Authorization', bearer],
+    ['Authorization', 'Bearer nope'],
+  ],
+  [
+    ['Authorization', 'Bearer nope'],
+    ['Authorization', bearer],
+  ],
+  [
+    ['Authorization', bearer],
+    ['Authorization', bearer],
+  ],
+  [
+    ['X-Auth-Key', key],
+    ['X-Auth-Key', key],
+    ['X-Auth-Email', 'ops@example.com'],
+  ],
+  [
+    ['X-Auth-Key', key],
+    ['X-Auth-Email', 'ops@example.com'],
+    ['X-Auth-Email', 'other@example.com'],
+  ],
+  [
+    ['Authorization', bearer],
+    ['X-Auth-Email', 'ops@example.com'],
+    ['X-Auth-Email', 'ops@example.com'],
+  ],
+];
+const CREDENTIAL_HEADERS = {
+  authorization: 'Authorization',
+  key: 'X-Auth-Key',
+  email: 'X-Auth-Email',
+} as const;
+
 /** §6: the same credential header twice → 400 6003, whichever copy is valid. */
 export function duplicateCredentials(c: Context): Case {
-  const key = `rmk_${randomText(c.random, 43, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}`;
-  const sets: [string, string][][] = [
-    [
-      ['Authorization', bearer(c)],
-      ['Authorization', 'Bearer nope'],
-    ],
-    [
-      ['Authorization', 'Bearer nope'],
-      ['Authorization', bearer(c)],
-    ],
-    [
-      ['Authorization', bearer(c)],
-      ['Authorization', bearer(c)],
-    ],
-    [
-      ['X-Auth-Key', key],
-      ['X-Auth-Key', key],
-      ['X-Auth-Email', 'ops@example.com'],
-    ],
-    [
-      ['X-Auth-Key', key],
-      ['X-Auth-Email', 'ops@example.com'],
-      ['X-Auth-Email', 'other@example.com'],
-    ],
-    [
-      ['Authorization', bearer(c)],
-      ['X-Auth-Email', 'ops@example.com'],
-      ['X-Auth-Email', 'ops@example.com'],
-    ],
-  ];
-  const headers = c.random.pick(sets);
+  const key = randomSecret(c.random, 'rmk_');
+  const headers = c.random.pick(DUPLICATED(bearer(c), key));
   const sent: SentCredentials = {};
-  const names = { authorization: 'Authorization', key: 'X-Auth-Key', email: 'X-Auth-Email' } as const;
-  for (const [field, header] of Object.entries(names) as [keyof SentCredentials, string][]) {
+  for (const [field, header] of Object.entries(CREDENTIAL_HEADERS) as [keyof SentCredentials, string][]) {
     const values = headers.filter(([name]) => name === header).map(([, value]) => value);
     if (values.length > 0) sent[field] = values;
   }
   const verdict = authVerdict(sent, new Set([c.token]), false);
-  const data = rawBytes('GET', COLLECTION, headers);
-  const label = headers
-    .map(([name, value]) => `${name}: ${value === bearer(c) ? 'Bearer <valid>' : value.slice(0, 12)}`)
-    .join(', ');
+  const shown = (value: string) => (value === bearer(c) ? 'Bearer <valid>' : value.slice(0, 12));
+  const label = headers.map(([name, value]) => `${name}: ${shown(value)}`).join(', ');
+  const served: Verdict = { allowed: [{ status: 200 }], rule: 'list (§1)' };
   return rawCase(
     'duplicate-credentials',
     label,
-    data,
-    verdict === 'pass' ? { allowed: [{ status: 200 }], rule: 'list (§1)' } : verdict,
+    rawBytes('GET', COLLECTION, headers),
+    verdict === 'pass' ? served : verdict,
     {
       secrets: [key],
     },
@@ -375,8 +382,6 @@ export function bodiless(c: Context): Case {
   );
 }
 
-const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
-
 /** §6: every shape of credentials on the group routes and on /user/tokens/verify. */
 export function auth(c: Context): Case {
   const r = c.random;
@@ -386,18 +391,18 @@ export function auth(c: Context): Case {
   const printable = (n: number) =>
     Array.from({ length: n }, () => String.fromCharCode(r.int(0x20, 0x7e))).join('');
   const variants: (() => { authorization?: string; key?: string; email?: string })[] = [
-    () => ({ authorization: `Bearer rmt_${secret(43)}` }),
+    () => ({ authorization: `Bearer ${randomSecret(r, 'rmt_')}` }),
     () => ({ authorization: `Bearer ${secret(r.pick([1, 511, 512, 513, 2000]))}` }),
     () => ({ authorization: printable(r.int(0, 80)) }),
     () => ({
       authorization: `${r.pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer:', ''])}${r.pick([' ', '  ', '\t', ''])}${r.pick([c.token, secret(20)])}${r.pick(['', ' ', ' x', '\t'])}`,
     }),
     () => ({ authorization: `Bearer ${c.token.slice(0, -1)}${r.pick(['A', 'b', '_'])}` }),
-    () => ({ key: `rmk_${secret(43)}`, email: r.pick(['ops@example.com', 'x@y', '', ' ']) }),
+    () => ({ key: randomSecret(r, 'rmk_'), email: r.pick(['ops@example.com', 'x@y', '', ' ']) }),
     () => ({ key: printable(r.int(0, 60)), email: 'ops@example.com' }),
-    () => (r.chance(0.5) ? { key: `rmk_${secret(43)}` } : { email: 'ops@example.com' }),
+    () => (r.chance(0.5) ? { key: randomSecret(r, 'rmk_') } : { email: 'ops@example.com' }),
     () => ({ key: c.token, email: 'ops@example.com' }),
-    () => ({ authorization: bearer(c), key: `rmk_${secret(43)}`, email: 'ops@example.com' }),
+    () => ({ authorization: bearer(c), key: randomSecret(r, 'rmk_'), email: 'ops@example.com' }),
     () => ({}),
     () => ({ authorization: `Bearer ${'A'.repeat(r.pick([4096, 12_000]))}` }),
   ];

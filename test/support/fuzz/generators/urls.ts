@@ -6,6 +6,7 @@ import {
   type Case,
   COLLECTION,
   type Context,
+  randomSecret,
   randomText,
   rawBytes,
   rawCase,
@@ -281,7 +282,7 @@ const SECRET_PLACES: ((secret: string) => [string, Verdict])[] = [
 ];
 
 export function secretsInUrls(c: Context): Case {
-  const secret = `${c.random.pick(['rmt_', 'rmk_'])}${randomText(c.random, 43, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')}`;
+  const secret = randomSecret(c.random, c.random.pick(['rmt_', 'rmk_'] as const));
   const [path, verdict] = c.random.pick(SECRET_PLACES)(secret);
   const data = rawBytes('GET', path, [['Authorization', bearer(c)]]);
   return rawCase('secrets-in-urls', `GET ${path.replace(secret.slice(4), '<secret>')}`, data, verdict, {

@@ -1,9 +1,97 @@
 // A sample of the fuzzer (scripts/fuzz.ts sends 100,000): generated requests of every kind against the
 // real server — never a 5xx, never a crash, always the envelope with the right code. See test/support/fuzz/.
+// First, the oracle itself against the examples docs/contract.md gives, so that a mistake in it cannot pass
+// for the server's.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkAnswer } from './support/fuzz/answer.ts';
+import {
+  authVerdict,
+  expectVerdict,
+  nameViolation,
+  queryVerdict,
+  type Target,
+  writeVerdict,
+} from './support/fuzz/oracle.ts';
 import { formatSummary, runFuzz } from './support/fuzz/runner.ts';
 import { seedFrom } from './support/random.ts';
+
+const CREATE: Target = { mode: 'create', method: 'POST', path: '/', exists: false };
+const ok = { status: 200 };
+
+test('the oracle follows docs/contract.md §4, §6 and §7 on the contract’s own examples', () => {
+  for (const name of ['Ring 0 = Engineering', '👩‍💻', '🏳️‍🌈 ring', '👨🏽‍💻', 'e\u0301', '🚀'.repeat(255)]) {
+    assert.equal(nameViolation(name), undefined, name);
+  }
+  for (const name of [
+    'a\u202eb',
+    'a\u200bb',
+    '\ufeffa',
+    'a\u2028b',
+    'a\u2029b',
+    'a\u200db',
+    '👩\u200d',
+    ' ',
+    '',
+  ]) {
+    assert.notEqual(nameViolation(name), undefined, JSON.stringify(name));
+  }
+  for (const value of ['0x10', '1e2', ' 10', '+5', '1.0', '', '0']) {
+    assert.deepEqual(queryVerdict([['per_page', value]]).allowed, [{ status: 400, code: 2001 }], value);
+  }
+  assert.deepEqual(
+    queryVerdict([
+      ['page', '10'],
+      ['per_page', '100'],
+    ]).allowed,
+    [ok],
+  );
+  assert.deepEqual(queryVerdict([['per_page', '101']]).allowed, [{ status: 400, code: 2001 }]);
+  const body = Buffer.from(
+    '{"name":"x","version_config":[{"target_environment":"windows","version":"2026.6.822.0"}]}',
+  );
+  for (const type of ['application/json; charset=latin1', 'application/json; charset=utf-16', 'text/plain']) {
+    assert.deepEqual(writeVerdict(CREATE, type, body).allowed, [{ status: 415, code: 2006 }], type);
+  }
+  assert.deepEqual(writeVerdict(CREATE, 'application/json; charset=UTF-8', body).allowed, [ok]);
+  const latin1 = Buffer.concat([body.subarray(0, 9), Buffer.from([0xe9]), body.subarray(10)]);
+  assert.deepEqual(writeVerdict(CREATE, 'application/json', latin1).allowed, [{ status: 400, code: 2003 }]);
+  const twice = authVerdict({ authorization: ['Bearer a', 'Bearer a'] }, new Set(['a']), false);
+  assert.notEqual(twice, 'pass');
+  assert.deepEqual(twice !== 'pass' && twice.allowed, [{ status: 400, code: 6003 }]);
+  assert.deepEqual(expectVerdict('foo', { allowed: [ok], rule: '' }).allowed, [{ status: 417, code: 2015 }]);
+});
+
+test('the answer checks hold the §4 error cap, item messages and secrets', () => {
+  const answer = (errors: unknown[]) => ({
+    status: 400,
+    headers: {
+      'cf-ray': '0123456789abcdef-LCL',
+      'content-type': 'application/json',
+      'x-should-retry': 'false',
+    },
+    body: JSON.stringify({ success: false, errors, messages: [], result: null }),
+  });
+  const item = (i: number) => ({
+    code: 2001,
+    message: `policy_ids[${i}] must be at least 1 character`,
+    source: { pointer: `/policy_ids/${i}` },
+  });
+  const allowed = [{ status: 400, code: 2001 }];
+  const items = (n: number) => Array.from({ length: n }, (_, i) => item(i));
+  const capped = [...items(99), { code: 2001, message: '901 more violations not listed' }];
+  assert.equal(checkAnswer(answer(capped), allowed, false, { capped: true }), undefined);
+  assert.match(checkAnswer(answer(items(101)), allowed, false)?.rule ?? '', /at most 100/);
+  assert.match(checkAnswer(answer(items(100)), allowed, false, { capped: true })?.rule ?? '', /at most 100/);
+  const bare = [{ code: 2001, message: '3 must be a string', source: { pointer: '/policy_ids/3' } }];
+  assert.match(checkAnswer(answer(bare), allowed, false)?.rule ?? '', /names its field and index/);
+  const echoed = [{ code: 2001, message: 'x rmt_S3CRET', source: { pointer: '/name' } }];
+  assert.match(checkAnswer(answer(echoed), allowed, false, { secrets: ['S3CRET'] })?.rule ?? '', /echoed/);
+  assert.match(
+    checkAnswer(answer(items(1)), allowed, false, { unlisted: ['/policy_ids/'] })?.rule ?? '',
+    /one violation/,
+  );
+});
 
 test('answers generated bad requests of every kind with the right envelope, never a 5xx, and stays up', async (context) => {
   const summary = await runFuzz({

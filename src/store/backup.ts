@@ -228,14 +228,14 @@ class FirstLines {
 
   group(record: GroupRecord, line: number): void {
     this.claim(`group ${record.id}`, line, '/id', `deployment group ${record.id} is also on line`);
-    record.policy_ids?.forEach((policyId, i) =>
+    for (const [i, policyId] of (record.policy_ids ?? []).entries()) {
       this.claim(
         `policy ${record.account_id} ${policyId}`,
         line,
         `/policy_ids/${i}`,
         `policy ID ${policyId} of account ${record.account_id} is also claimed by the deployment group on line`,
-      ),
-    );
+      );
+    }
   }
 
   credential(record: CredentialRecord, line: number): void {

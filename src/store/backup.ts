@@ -167,13 +167,16 @@ function parseLine(text: string, line: number): object {
 }
 
 function checkHeader(check: Check<typeof Header>, value: object, line: number): void {
-  if ((value as { type?: unknown }).type !== 'header') {
+  let header: Static<typeof Header>;
+  try {
+    if ((value as { type?: unknown }).type !== 'header') throw new Error('not a header');
+    header = check(value, line);
+  } catch {
     throw new BackupFormatError(
       line,
       `the first line must be {"type":"header","format":"${BACKUP_FORMAT}",…}`,
     );
   }
-  const header = check(value, line);
   if (header.version !== BACKUP_VERSION) {
     throw new BackupFormatError(
       line,

@@ -1,7 +1,10 @@
-// The storage interface. The service speaks only this; each backend (sqlite/, postgres/) implements it
-// with the same file names (docs/deployment.md, "Storage layout"). Backends enforce policy ownership with
-// a unique key on (account_id, policy_id) and report a violation as PolicyConflictError — never
-// check-then-write. The model comes from deployment-groups/model.ts and tokens/model.ts.
+// The storage interface. The service speaks only this. Each backend (sqlite/, postgres/) implements it
+// with the same files in the same roles: open.ts (connect and migrate), store.ts (this interface),
+// statements.ts (all its SQL), policies.ts (ownership), backup.ts (export and import), errors.ts
+// (classification), migrate.ts; what is backend-neutral is written once here, in rows.ts, sql.ts,
+// ownership.ts, import.ts and backup.ts. Backends enforce policy ownership with a unique key on
+// (account_id, policy_id) and report a violation as PolicyConflictError — never check-then-write. The
+// model comes from deployment-groups/model.ts and tokens/model.ts; this module never defines it.
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
 import type { Credential } from '../tokens/model.ts';
 import type { BackupRecord } from './backup.ts';

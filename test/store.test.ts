@@ -3,7 +3,7 @@
 // its own schema). Whatever passes here, the service may rely on, whichever backend is underneath.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -39,6 +39,8 @@ interface Backend {
   setUp?(): Promise<void>;
   tearDown?(): Promise<void>;
   fresh(): Promise<Fixture>;
+  /** Opening a database that cannot be opened, and what the refusal must say (the place and the cause). */
+  unopenable(): { open(): Promise<Store>; refusal: RegExp; cleanUp?(): void };
 }
 
 const sqlite: Backend = {
@@ -58,6 +60,18 @@ const sqlite: Backend = {
         for (const store of opened) await store.close();
         rmSync(dir, { recursive: true, force: true });
       },
+    };
+  },
+  unopenable() {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmaster-store-'));
+    const path = join(dir, 'notes.txt');
+    writeFileSync(path, 'Not a database at all, just notes. '.repeat(100));
+    return {
+      open: async () => openSqliteStore({ path }),
+      refusal: new RegExp(
+        `^cannot open the SQLite database ${path}: file is not a database: .*not an SQLite database`,
+      ),
+      cleanUp: () => rmSync(dir, { recursive: true, force: true }),
     };
   },
 };
@@ -84,6 +98,15 @@ const postgres: Backend = {
       async close() {
         for (const store of opened) await store.close();
       },
+    };
+  },
+  unopenable() {
+    const url = new URL((database as TestDatabase).url);
+    url.pathname = '/ringmaster_no_such_database';
+    return {
+      open: () => openPostgresStore({ url: url.toString() }),
+      refusal:
+        /^cannot open the PostgreSQL database postgres:\/\/.*\/ringmaster_no_such_database: .*does not exist/,
     };
   },
 };
@@ -170,6 +193,18 @@ for (const backend of backends) {
     it('names its backend and answers ping', async () => {
       assert.equal(store.backend, backend.name);
       await store.ping();
+    });
+
+    it('refuses a database it cannot open, naming it and the cause', async () => {
+      const { open, refusal, cleanUp } = backend.unopenable();
+      try {
+        await assert.rejects(open(), (error: Error) => {
+          assert.match(error.message, refusal);
+          return true;
+        });
+      } finally {
+        cleanUp?.();
+      }
     });
 
     describe('deployment groups', () => {

@@ -26,29 +26,35 @@ export async function importInBatches(
   size: number,
   write: BatchWriter,
 ): Promise<ImportCounts> {
-  const counts: ImportCounts = { deploymentGroups: 0, credentials: 0 };
-  let groups: GroupRecord[] = [];
-  let credentials: CredentialRecord[] = [];
-  const flushGroups = async () => {
-    if (groups.length > 0) await write.groups(groups);
-    counts.deploymentGroups += groups.length;
-    groups = [];
-  };
-  const flushCredentials = async () => {
-    if (credentials.length > 0) await write.credentials(credentials);
-    counts.credentials += credentials.length;
-    credentials = [];
-  };
+  const groups = new Batch<GroupRecord>(size, (batch) => write.groups(batch));
+  const credentials = new Batch<CredentialRecord>(size, (batch) => write.credentials(batch));
   for await (const record of records) {
-    if (record.type === 'deployment_group') {
-      groups.push(record);
-      if (groups.length === size) await flushGroups();
-    } else {
-      credentials.push(record);
-      if (credentials.length === size) await flushCredentials();
-    }
+    if (record.type === 'deployment_group') await groups.add(record);
+    else await credentials.add(record);
   }
-  await flushGroups();
-  await flushCredentials();
-  return counts;
+  await groups.flush();
+  await credentials.flush();
+  return { deploymentGroups: groups.written, credentials: credentials.written };
+}
+
+class Batch<T> {
+  private items: T[] = [];
+  written = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly write: (batch: T[]) => unknown,
+  ) {}
+
+  async add(item: T): Promise<void> {
+    this.items.push(item);
+    if (this.items.length === this.size) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.items.length === 0) return;
+    await this.write(this.items);
+    this.written += this.items.length;
+    this.items = [];
+  }
 }

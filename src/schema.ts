@@ -3,6 +3,12 @@
 // which Ajv and fast-json-stringify understand (src/openapi/routes.ts turns it into 3.1's type lists).
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
+/**
+ * Fields per object, far above the known ones: a few typos are each named, a flood of unknown fields is
+ * one violation (docs/contract.md §4).
+ */
+export const MAX_FIELDS = 32;
+
 /** `schema` or null. */
 export function Nullable<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });

@@ -2,12 +2,14 @@
 // the types the code uses derived from them. Request bodies, responses, the backup format
 // (src/store/backup.ts) and the store are built from these; this file imports nothing of theirs.
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../schema.ts';
+import { MAX_FIELDS, Nullable, Timestamp } from '../schema.ts';
 
 export const MAX_NAME_LENGTH = 255;
 export const MAX_VERSION_CONFIG_ENTRIES = 16;
 export const MAX_POLICY_IDS = 1000;
 export const MAX_POLICY_ID_LENGTH = 36;
+/** Fields of a version_config entry (two are known): see MAX_FIELDS. */
+export const MAX_ENTRY_FIELDS = 8;
 
 // At least one non-space character. No control characters, no lone surrogates (no store could keep them
 // as valid UTF-8), no line or paragraph separators, and no invisible format characters such as U+202E
@@ -68,7 +70,7 @@ export function TargetEnvironment(environments?: readonly string[]) {
 export function VersionConfigEntry(environments?: readonly string[]) {
   return Type.Object(
     { target_environment: TargetEnvironment(environments), version: Version },
-    { additionalProperties: false },
+    { additionalProperties: false, maxProperties: MAX_ENTRY_FIELDS },
   );
 }
 export type VersionConfigEntry = Static<ReturnType<typeof VersionConfigEntry>>;
@@ -126,7 +128,7 @@ export function createBodySchema(environments: readonly string[]) {
       policy_ids: Type.Optional(PolicyIds),
       ...ReadOnlyFields,
     },
-    { additionalProperties: false },
+    { additionalProperties: false, maxProperties: MAX_FIELDS },
   );
 }
 
@@ -138,7 +140,7 @@ export function updateBodySchema(environments: readonly string[]) {
       policy_ids: Type.Optional(PolicyIds),
       ...ReadOnlyFields,
     },
-    { additionalProperties: false },
+    { additionalProperties: false, maxProperties: MAX_FIELDS },
   );
 }
 

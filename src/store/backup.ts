@@ -15,6 +15,7 @@ import { AccountId } from '../accounts.ts';
 import { DeploymentGroup, deploymentGroupSchema, VersionConfigEntry } from '../deployment-groups/model.ts';
 import type { Violation } from '../errors.ts';
 import { toViolations, validatorCompiler } from '../http/validation.ts';
+import { MAX_FIELDS } from '../schema.ts';
 import { Credential } from '../tokens/model.ts';
 
 export const BACKUP_FORMAT = 'ringmaster-backup';
@@ -31,7 +32,7 @@ export class BackupFormatError extends Error {
   }
 }
 
-const strict = { additionalProperties: false } as const;
+const strict = { additionalProperties: false, maxProperties: MAX_FIELDS } as const;
 
 function groupRecordSchema(environments?: readonly string[]) {
   const group = environments === undefined ? DeploymentGroup : deploymentGroupSchema(environments);

@@ -3,7 +3,10 @@
 // exported and imported without a mapping. Only the SHA-256 of a secret is ever stored.
 import { type Static, Type } from '@sinclair/typebox';
 import { AccountId } from '../accounts.ts';
-import { Nullable, StringEnum, Timestamp } from '../schema.ts';
+import { MAX_FIELDS, Nullable, StringEnum, Timestamp } from '../schema.ts';
+
+/** Accounts one token or key may list; more is what `accounts: null` (every account) is for. */
+export const MAX_GRANTED_ACCOUNTS = 1000;
 
 export const Permission = StringEnum(['read', 'write'], {
   description: 'Zero Trust Read (list, get) or Zero Trust Write (everything).',
@@ -32,11 +35,11 @@ export const Credential = Type.Object(
     }),
     permission: Permission,
     /** Granted account IDs; null means every account. */
-    accounts: Nullable(Type.Array(AccountId)),
+    accounts: Nullable(Type.Array(AccountId, { maxItems: MAX_GRANTED_ACCOUNTS })),
     created_at: Timestamp,
     expires_at: Nullable(Timestamp),
     revoked_at: Nullable(Timestamp),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, maxProperties: MAX_FIELDS },
 );
 export type Credential = Static<typeof Credential>;

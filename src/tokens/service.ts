@@ -2,7 +2,7 @@
 // Used by the auth hook (verify) and by the CLI (create, list, revoke).
 import { now } from '../clock.ts';
 import type { Store } from '../store/store.ts';
-import type { Credential, CredentialKind, Permission } from './model.ts';
+import { type Credential, type CredentialKind, MAX_GRANTED_ACCOUNTS, type Permission } from './model.ts';
 import {
   constantTimeEqual,
   generateCredentialId,
@@ -74,6 +74,11 @@ export class TokenService {
 }
 
 function build(kind: CredentialKind, options: NewCredential & { email?: string }): CreatedCredential {
+  if (options.accounts !== null && options.accounts.length > MAX_GRANTED_ACCOUNTS) {
+    throw new Error(
+      `a token or key grants at most ${MAX_GRANTED_ACCOUNTS} accounts; grant every account instead`,
+    );
+  }
   const secret = generateSecret(kind === 'token' ? TOKEN_PREFIX : KEY_PREFIX);
   return {
     secret,

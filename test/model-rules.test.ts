@@ -1,8 +1,11 @@
-// Rules of the deployment group model (src/deployment-groups/model.ts) that are the project's own
-// decisions: which characters a name may hold (docs/contract.md §4), and that a 409 names the owner of
-// each conflicting policy ID as data, not only in English (docs/contract.md §5).
+// Rules of the model (src/deployment-groups/model.ts, src/tokens/model.ts) that are the project's own
+// decisions: which characters a name may hold (docs/contract.md §4), that a 409 names the owner of each
+// conflicting policy ID as data, not only in English (docs/contract.md §5), and how many accounts one
+// credential may list.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_GRANTED_ACCOUNTS } from '../src/tokens/model.ts';
+import { TokenService } from '../src/tokens/service.ts';
 import { createTestApp, groupsUrl, groupUrl, type TestApp, validGroup } from './support/app.ts';
 
 let t: TestApp;
@@ -81,5 +84,19 @@ describe('policy conflicts', () => {
     });
     assert.equal(update.statusCode, 409);
     assert.deepEqual(update.json().errors[0].meta, { deployment_group_id: first.id });
+  });
+});
+
+describe('credentials', () => {
+  test(`list at most ${MAX_GRANTED_ACCOUNTS} accounts (every account is accounts: null)`, async () => {
+    const tokens = new TokenService(t.store);
+    const accounts = (n: number) => Array.from({ length: n }, (_, i) => i.toString(16).padStart(32, '0'));
+    const most = await tokens.createToken({ accounts: accounts(MAX_GRANTED_ACCOUNTS), permission: 'read' });
+    assert.equal(most.credential.accounts?.length, MAX_GRANTED_ACCOUNTS);
+    await assert.rejects(
+      tokens.createToken({ accounts: accounts(MAX_GRANTED_ACCOUNTS + 1), permission: 'read' }),
+      /at most 1000 accounts/,
+    );
+    assert.ok((await tokens.list()).every((c) => (c.accounts?.length ?? 0) <= MAX_GRANTED_ACCOUNTS));
   });
 });

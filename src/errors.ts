@@ -41,6 +41,8 @@ export interface ErrorDetail {
   source?: { pointer?: string; parameter?: string };
   documentation_url?: string;
   error_chain?: { code: number; message: string }[];
+  /** Facts a client can act on without parsing `message`, e.g. the owner of a policy ID (§5). */
+  meta?: { deployment_group_id?: string };
 }
 
 export interface ApiErrorOptions {

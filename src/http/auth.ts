@@ -2,8 +2,9 @@
 // read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ACCOUNT_ID } from '../accounts.ts';
 import { ApiError, ERRORS, type ErrorDetail } from '../errors.ts';
-import type { Credential, Permission } from '../store/store.ts';
+import type { Credential, Permission } from '../tokens/model.ts';
 import { SECRET_SHAPE } from '../tokens/secrets.ts';
 import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';
 import { noRouteError } from './not-found.ts';
@@ -18,9 +19,6 @@ declare module 'fastify' {
     credential?: Credential;
   }
 }
-
-/** Cloudflare account IDs are 32 lowercase hex digits; anything else cannot name an account. */
-export const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 const PERMISSIONS_DOC = 'https://developers.cloudflare.com/fundamentals/api/reference/permissions/';
 

@@ -4,6 +4,10 @@ import { type Static, Type } from '@sinclair/typebox';
 
 export const MAX_VERSION_CONFIG_ENTRIES = 16;
 export const MAX_POLICY_IDS = 1000;
+// Fields per object, far above the known ones: a few typos are each named, a flood of unknown fields is one
+// violation (docs/contract.md §4).
+const MAX_BODY_FIELDS = 32;
+const MAX_ENTRY_FIELDS = 8;
 
 // At least one non-space character; no control characters and no lone surrogates (which no store
 // could keep as valid UTF-8). Ajv compiles patterns with the `u` flag, so \p{…} works.
@@ -41,7 +45,7 @@ function versionConfigEntry(environments: string[]) {
         description: 'The specific client version to deploy.',
       }),
     },
-    { additionalProperties: false },
+    { additionalProperties: false, maxProperties: MAX_ENTRY_FIELDS },
   );
 }
 
@@ -84,7 +88,7 @@ export function createBodySchema(environments: string[]) {
       policy_ids: Type.Optional(PolicyIds),
       ...ReadOnlyFields,
     },
-    { additionalProperties: false },
+    { additionalProperties: false, maxProperties: MAX_BODY_FIELDS },
   );
 }
 
@@ -96,7 +100,7 @@ export function updateBodySchema(environments: string[]) {
       policy_ids: Type.Optional(PolicyIds),
       ...ReadOnlyFields,
     },
-    { additionalProperties: false },
+    { additionalProperties: false, maxProperties: MAX_BODY_FIELDS },
   );
 }
 

@@ -2,7 +2,8 @@
 // cut off with the same Cloudflare envelope as every other failure — Node's own bare answers would not be.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { ERRORS, type ErrorKey } from '../errors.ts';
+import { ApiError, type ErrorKey } from '../errors.ts';
+import { failure } from './envelope.ts';
 import { newRayId } from './ray.ts';
 
 export const LIMITS = {
@@ -51,13 +52,19 @@ export function refuseConnect(server: http.Server): void {
 
 /** Writes an error envelope straight to the socket, for answers made outside Fastify. */
 function answerAndClose(socket: Socket, key: ErrorKey): void {
-  const { status, code, message } = ERRORS[key];
-  const body = JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null });
+  const error = new ApiError(key);
+  const body = JSON.stringify(failure(error.details));
+  const headers = {
+    ...error.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cf-ray': newRayId(),
+    connection: 'close',
+  };
   if (socket.writable) {
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `cf-ray: ${newRayId()}\r\n${status === 408 ? '' : 'x-should-retry: false\r\n'}connection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head.join('')}\r\n${body}`,
     );
   }
   socket.destroy();

@@ -363,6 +363,83 @@ describe('unparsable HTTP', () => {
   });
 });
 
+describe('Expect', () => {
+  /** Waits until `received()` holds `count` complete responses, or the connection closes. */
+  async function responsesOf(connection: Awaited<ReturnType<typeof openConnection>>, count: number) {
+    for (let i = 0; i < 100; i++) {
+      const { responses } = parseResponses(connection.received());
+      if (responses.length >= count) return responses;
+      await Promise.race([connection.closed, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
+    return parseResponses(connection.received()).responses;
+  }
+
+  test('answers an Expect other than 100-continue with 417 code 2015 and the envelope, on every path', async () => {
+    for (const path of [groupsUrl(), '/healthz', '/no-such-path']) {
+      const exchange = await rawExchange(
+        port,
+        rawRequest({ path, headers: [auth, ['Expect', 'foo'], ['Connection', 'close']] }),
+      );
+      assert.equal(exchange.responses.length, 1, path);
+      assertErrorEnvelope(exchange.responses[0]!, 417, 2015);
+    }
+  });
+
+  test('sends 100 Continue only once the client is authenticated and the route takes its body', async () => {
+    const body = JSON.stringify(validGroup({ name: 'After 100 Continue' }));
+    const connection = await openConnection(port);
+    connection.socket.write(
+      rawRequest({
+        method: 'POST',
+        path: groupsUrl(),
+        headers: [auth, ['Content-Type', 'application/json'], ['Expect', '100-continue']],
+        contentLength: Buffer.byteLength(body),
+      }),
+    );
+    const [first] = await responsesOf(connection, 1);
+    assert.equal(first?.status, 100);
+    connection.socket.write(body);
+    const [, created] = await responsesOf(connection, 2);
+    assert.equal(created?.status, 200, created?.body);
+    assert.equal(JSON.parse(created!.body).result.name, 'After 100 Continue');
+    connection.socket.destroy();
+  });
+
+  for (const [label, headers, status, code] of [
+    ['no credentials', [['Content-Type', 'application/json']], 400, 9106],
+    [
+      'an unknown token',
+      [
+        ['Authorization', 'Bearer rmt_unknown'],
+        ['Content-Type', 'application/json'],
+      ],
+      403,
+      9109,
+    ],
+    ['a text/plain body', [auth, ['Content-Type', 'text/plain']], 415, 2006],
+  ] as [string, [string, string][], number, number][]) {
+    test(`answers a POST with Expect: 100-continue and ${label} at once, without 100 Continue`, async () => {
+      // Only the headers are sent: the client waits for 100 Continue, which must not come.
+      const exchange = await rawExchange(
+        port,
+        rawRequest({
+          method: 'POST',
+          path: groupsUrl(),
+          headers: [...headers, ['Expect', '100-continue']],
+          contentLength: 1000,
+        }),
+        { timeoutMs: 5000 },
+      );
+      assert.deepEqual(
+        exchange.responses.map((response) => response.status),
+        [status],
+      );
+      assertErrorEnvelope(exchange.responses[0]!, status, code);
+      assert.ok(exchange.closedByServer, 'the body never comes: the connection is closed after the answer');
+    });
+  }
+});
+
 describe('path parameters', () => {
   test(`treats a group_id of up to ${LIMITS.maxParamLength} characters as a group that is not found (404 2002)`, async () => {
     const response = await fetch(base + groupUrl('a'.repeat(LIMITS.maxParamLength)), {

@@ -9,7 +9,7 @@ import { newRayId } from './ray.ts';
 export const LIMITS = {
   /**
    * Request body, for every route that does not set its own `bodyLimit` (docs/contract.md §4); more → 413,
-   * naming the route's limit. The largest valid group is ~41 KB as most encoders write it and ~225 KB in the
+   * naming the route's limit. The largest valid group is ~41 KB as most encoders write it and ~227 KB in the
    * most escaped form JSON allows (every character of 1,000 policy IDs as `\u0026`, as Go's encoding/json
    * writes `&`, `<` and `>`): 256 KiB takes every valid group and bounds what one request makes the server
    * parse. A route that needs more (a bulk request) sets `bodyLimit` in its route options.

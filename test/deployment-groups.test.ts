@@ -695,18 +695,15 @@ describe('request format', () => {
 
   test('a body whose charset is not UTF-8 is 415, and UTF-8 by any spelling is accepted', async () => {
     const body = JSON.stringify(validGroup({ name: 'Café' }));
+    const post = (contentType: string) =>
+      t.request({ method: 'POST', url: groupsUrl(), body, headers: { 'content-type': contentType } });
     for (const contentType of [
       'application/json; charset=latin1',
       'application/json; charset=ISO-8859-1',
       'application/json; charset=utf-16',
       'application/json;charset="utf-16le"',
     ]) {
-      const response = await t.request({
-        method: 'POST',
-        url: groupsUrl(),
-        body,
-        headers: { 'content-type': contentType },
-      });
+      const response = await post(contentType);
       assert.equal(response.statusCode, 415, contentType);
       assert.equal(errorsOf(response)[0]?.code, 2006);
     }
@@ -715,12 +712,7 @@ describe('request format', () => {
       'application/json; charset="UTF-8"',
       'application/json;charset=utf8',
     ]) {
-      const response = await t.request({
-        method: 'POST',
-        url: groupsUrl(),
-        body,
-        headers: { 'content-type': contentType },
-      });
+      const response = await post(contentType);
       assert.equal(response.statusCode, 200, `${contentType}: ${response.body}`);
       assert.equal(response.json().result.name, 'Café');
     }

@@ -44,6 +44,6 @@ export function isJsonInUtf8(contentType: string | undefined): boolean {
   if (mediaType.trim().toLowerCase() !== 'application/json') return false;
   return parameters.every((parameter) => {
     const [name = '', value = ''] = parameter.split('=', 2);
-    return name.trim().toLowerCase() !== 'charset' || /^"?utf-?8"?$/i.test(value.trim());
+    return name.trim().toLowerCase() !== 'charset' || /^"?utf-8"?$/i.test(value.trim());
   });
 }

@@ -254,7 +254,7 @@ describe('validation', () => {
     );
   });
 
-  test('names an array item by its field and index', async () => {
+  test('names an array item by its field and index, and a field of an entry by its name', async () => {
     const errors = await violations(
       validGroup({
         policy_ids: ['ok-0', 'ok-1', 'ok-2', 'p'.repeat(37)],
@@ -264,10 +264,7 @@ describe('validation', () => {
     assert.deepEqual(
       errors.map((e) => [e.source?.pointer, e.message]),
       [
-        [
-          '/version_config/0/version',
-          'version_config[0].version must look like 2026.6.822.0 (YYYY.M.BUILD.TRACK)',
-        ],
+        ['/version_config/0/version', 'version must look like 2026.6.822.0 (YYYY.M.BUILD.TRACK)'],
         ['/policy_ids/3', 'policy_ids[3] must be at most 36 characters'],
       ],
     );

@@ -260,13 +260,22 @@ function describe(error: ErrorObject): { path: string; message: string } {
 }
 
 /**
- * A JSON Pointer as the field it names, the way a person writes it: `/policy_ids/3` → `policy_ids[3]`,
- * `/version_config/0/version` → `version_config[0].version`. Below the top level, a number is an index.
+ * A JSON Pointer as the field it names, the way a person writes it: the last named segment with the indexes
+ * after it — `/policy_ids/3` → `policy_ids[3]`, `/version_config/1` → `version_config[1]`,
+ * `/version_config/0/version` → `version` (the pointer beside the message says which entry).
  */
 function fieldName(pointer: string): string {
   if (pointer === '') return 'the request body';
-  const [first = '', ...rest] = pointer.slice(1).split('/').map(unescapePointer);
-  return rest.reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : `${name}.${part}`), first);
+  const parts = pointer.slice(1).split('/').map(unescapePointer);
+  let named = parts.length - 1;
+  while (named > 0 && /^\d+$/.test(parts[named] as string)) named--;
+  return (
+    parts[named] +
+    parts
+      .slice(named + 1)
+      .map((index) => `[${index}]`)
+      .join('')
+  );
 }
 
 function escapePointer(segment: string): string {

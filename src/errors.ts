@@ -55,8 +55,8 @@ export const ERRORS = {
 } as const satisfies Record<string, ErrorEntry>;
 
 /**
- * Error objects that accompany a main one, never sent alone: the second object of a 404 (7000), the
- * `error_chain` of a malformed credential (6111, 6103) [obs], and the last object of a capped 2001 list.
+ * Error objects that accompany a main one, never sent alone: the second object of a 404 (7000) and the
+ * `error_chain` of a malformed credential (6111, 6103) [obs].
  */
 export const SUB_ERRORS = {
   noRouteForUri: { code: 7000, message: 'No route for that URI' },
@@ -80,6 +80,8 @@ export interface ErrorDetail {
   source?: { pointer?: string; parameter?: string };
   documentation_url?: string;
   error_chain?: { code: number; message: string }[];
+  /** Facts a client can act on without parsing `message`, e.g. the owner of a policy ID (§5). */
+  meta?: { deployment_group_id?: string };
 }
 
 export interface ApiErrorOptions {

@@ -5,7 +5,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { API_PREFIX } from './http/envelope.ts';
 import { RedisCounters } from './http/rate-limit.ts';
-import { openStore } from './store/open.ts';
+import { claimServerLock, openStore } from './store/open.ts';
 import { TokenService } from './tokens/service.ts';
 
 /** How long a graceful shutdown may take before the process exits anyway. */
@@ -13,6 +13,7 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
+  claimServerLock(config.database);
   const store = await openStore(config.database);
   const counters = config.redisUrl ? await RedisCounters.connect(config.redisUrl, logger) : undefined;
   const operator = await new TokenService(store).createOperatorTokenIfNone();

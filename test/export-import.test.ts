@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatTimestamp, parseTimestamp } from '../src/clock.ts';
+import type { BackupRecord } from '../src/store/backup.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
-import type { BackupRecord } from '../src/store/store.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import {
   createTestDatabase,
@@ -32,10 +32,15 @@ interface Run {
 }
 
 /** Runs the real CLI with `input` on stdin. */
-function ringmaster(args: string[], databaseUrl: string, input?: string): Run {
+function ringmaster(
+  args: string[],
+  databaseUrl: string,
+  input?: string,
+  env: Record<string, string> = {},
+): Run {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+    env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
     input: input ?? '',
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
@@ -109,41 +114,39 @@ describe('db export and db import', () => {
         { name: 'null policies', policy_ids: null },
         { name: 'empty policies', policy_ids: [] },
         { name: 'listed policies', policy_ids: ['zz-last', 'aa-first', 'MM-middle'] },
-        { name: 'Ring 0 🚀 "quotes" \\ and\nnewline, ünïcödé', policy_ids: ['p-unicode'] },
+        // Every character the API accepts that JSON or SQL could mangle: quotes, a backslash, an emoji
+        // joined with U+200D, combining marks. (A newline is not a name the API accepts, so no backup has one.)
+        { name: 'Ring 0 🚀 "quotes" \\ and 👩‍💻, ünïcödé', policy_ids: ['p-unicode'] },
       ];
       for (const [i, shape] of shapes.entries()) {
         yield {
           type: 'deployment_group',
-          accountId: i % 2 ? OTHER_ACCOUNT : ACCOUNT,
-          group: {
-            id: randomUUID(),
-            name: shape.name,
-            version_config: [
-              { target_environment: 'macos', version: '2026.6.1.1' },
-              { target_environment: null, version: '2026.5.822.0' },
-            ],
-            policy_ids: shape.policy_ids,
-            created_at: tied,
-            updated_at: at(),
-          },
+          account_id: i % 2 ? OTHER_ACCOUNT : ACCOUNT,
+          id: randomUUID(),
+          name: shape.name,
+          version_config: [
+            { target_environment: 'macos', version: '2026.6.1.1' },
+            { target_environment: null, version: '2026.5.822.0' },
+          ],
+          policy_ids: shape.policy_ids,
+          created_at: tied,
+          updated_at: at(),
         };
       }
       for (let i = 0; i < BULK; i++) {
         const created = at();
         yield {
           type: 'deployment_group',
-          accountId: ACCOUNT,
-          group: {
-            id: randomUUID(),
-            name: `bulk ${i}`,
-            version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
-            policy_ids: i % 3 === 0 ? null : [`bulk-${i}-a`, `bulk-${i}-b`],
-            created_at: created,
-            updated_at: created,
-          },
+          account_id: ACCOUNT,
+          id: randomUUID(),
+          name: `bulk ${i}`,
+          version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+          policy_ids: i % 3 === 0 ? null : [`bulk-${i}-a`, `bulk-${i}-b`],
+          created_at: created,
+          updated_at: created,
         };
       }
-      for (const credential of credentials) yield { type: 'credential', credential };
+      for (const credential of credentials) yield { type: 'credential', ...credential };
     }
     await store.importRecords(groups(), { replace: true });
     await store.close();
@@ -276,5 +279,149 @@ describe('db export and db import', () => {
         await server.stop();
       }
     });
+  });
+});
+
+describe('db import checks every line with the API’s rules', () => {
+  let dir: string;
+  let count = 0;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ringmaster-import-rules-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const HEADER = { type: 'header', format: 'ringmaster-backup', version: 1 };
+  const group = (overrides: Record<string, unknown> = {}) => ({
+    type: 'deployment_group',
+    account_id: ACCOUNT,
+    id: randomUUID(),
+    name: 'Ring 0',
+    version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+    policy_ids: null,
+    created_at: '2026-07-01T12:00:00.000000000Z',
+    updated_at: '2026-07-01T12:00:00.000000000Z',
+    ...overrides,
+  });
+  const credential = (overrides: Record<string, unknown> = {}) => ({
+    type: 'credential',
+    id: randomUUID().replaceAll('-', ''),
+    kind: 'token',
+    name: null,
+    email: null,
+    secret_hash: randomUUID().replaceAll('-', '').repeat(2),
+    permission: 'write',
+    accounts: null,
+    created_at: '2026-07-01T12:00:00.000000000Z',
+    expires_at: null,
+    revoked_at: null,
+    ...overrides,
+  });
+  /** A backup of these records, with the header and a trailer that counts them. */
+  const backup = (...records: { type: string }[]) =>
+    [
+      HEADER,
+      ...records,
+      {
+        type: 'end',
+        deployment_groups: records.filter((r) => r.type === 'deployment_group').length,
+        credentials: records.filter((r) => r.type === 'credential').length,
+      },
+    ]
+      .map((record) => `${JSON.stringify(record)}\n`)
+      .join('');
+
+  /** Imports into a new database; returns the run and what that database holds afterwards. */
+  function importFresh(text: string, env: Record<string, string> = {}) {
+    const target = `sqlite:${join(dir, `${++count}.db`)}`;
+    const run = ringmaster(['db', 'import'], target, text, env);
+    return { run, holds: exportFrom(target) };
+  }
+  const EMPTY = `${JSON.stringify(HEADER)}\n{"type":"end","deployment_groups":0,"credentials":0}\n`;
+
+  const refusals: [string, string, RegExp][] = [
+    [
+      'a version that is not YYYY.M.BUILD.TRACK',
+      backup(group({ version_config: [{ target_environment: 'windows', version: 'banana' }] })),
+      /line 2: \/version_config\/0\/version: .*2026\.6\.822\.0/,
+    ],
+    ['an empty name', backup(group({ name: '' })), /line 2: \/name: /],
+    [
+      'a name with a right-to-left override',
+      backup(group({ name: 'Ring \u202e0' })),
+      /line 2: \/name: .*U\+202E/,
+    ],
+    [
+      'an environment that is not configured',
+      backup(group({ version_config: [{ target_environment: 'beos', version: '2026.6.822.0' }] })),
+      /line 2: \/version_config\/0\/target_environment: .*"windows", "macos", null/,
+    ],
+    [
+      'an account ID that is not 32 hex digits',
+      backup(group({ account_id: 'NOPE' })),
+      /line 2: \/account_id: /,
+    ],
+    ['a group id that is not a UUID', backup(group({ id: 'x' })), /line 2: \/id: .*UUID/],
+    [
+      'too many policy IDs',
+      backup(group({ policy_ids: Array.from({ length: 1001 }, (_, i) => `p-${i}`) })),
+      /line 2: \/policy_ids: /,
+    ],
+    [
+      'a policy ID listed twice in a group',
+      backup(group({ policy_ids: ['a', 'b', 'a'] })),
+      /line 2: \/policy_ids\/2: /,
+    ],
+    [
+      'a credential for an account that cannot exist',
+      backup(credential({ accounts: ['NOPE'] })),
+      /line 2: \/accounts\/0: /,
+    ],
+  ];
+  for (const [what, text, message] of refusals) {
+    it(`refuses ${what}, naming the line and the JSON pointer, and imports nothing`, () => {
+      const { run, holds } = importFresh(text);
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /the backup is invalid, nothing was imported/);
+      assert.match(run.stderr, message);
+      assert.equal(holds, EMPTY);
+    });
+  }
+
+  it('refuses a group id, a credential id or a policy ID of one account given twice, naming both lines', () => {
+    const first = group();
+    const twice = importFresh(backup(group(), first, group({ id: first.id })));
+    assert.equal(twice.run.status, 1);
+    assert.match(twice.run.stderr, new RegExp(`line 4: /id: deployment group ${first.id} is also on line 3`));
+    assert.doesNotMatch(twice.run.stderr, /UNIQUE constraint/);
+    assert.equal(twice.holds, EMPTY);
+
+    const claimed = importFresh(
+      backup(group({ policy_ids: ['x', 'shared'] }), group({ policy_ids: ['shared'] })),
+    );
+    assert.equal(claimed.run.status, 1);
+    assert.match(
+      claimed.run.stderr,
+      /line 3: \/policy_ids\/0: policy ID shared of account \w+ is also claimed by the deployment group on line 2/,
+    );
+    assert.equal(claimed.holds, EMPTY);
+
+    const token = credential();
+    const copied = importFresh(backup(token, credential({ id: token.id })));
+    assert.equal(copied.run.status, 1);
+    assert.match(copied.run.stderr, new RegExp(`line 3: /id: credential ${token.id} is also on line 2`));
+    assert.equal(copied.holds, EMPTY);
+  });
+
+  it('accepts what the API accepts: the configured environments, one policy ID in two accounts', () => {
+    const text = backup(
+      group({
+        version_config: [{ target_environment: 'linux', version: '2026.6.822.0' }],
+        policy_ids: ['shared'],
+      }),
+      group({ account_id: OTHER_ACCOUNT, name: 'Ring 👩‍💻', policy_ids: ['shared'] }),
+    );
+    const { run, holds } = importFresh(text, { TARGET_ENVIRONMENTS: 'windows,macos,linux' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(holds, text);
   });
 });

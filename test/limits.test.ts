@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
-import { createBodySchema } from '../src/deployment-groups/schemas.ts';
+import { createBodySchema } from '../src/deployment-groups/model.ts';
 import { LIMITS, type Limits } from '../src/http/limits.ts';
 import { validatorCompiler } from '../src/http/validation.ts';
 import { ACCOUNT, createTestApp, groupsUrl, groupUrl, type TestApp, validGroup } from './support/app.ts';

@@ -156,6 +156,7 @@ function expectedConflicts(requested: string[], conflicting: [string, string][])
     code: 2004,
     message: `Policy ID ${policyId} already belongs to deployment group ${owner}`,
     source: { pointer: `/policy_ids/${requested.indexOf(policyId)}` },
+    meta: { deployment_group_id: owner },
   }));
 }
 

@@ -14,9 +14,9 @@ const COMMITTED = new URL('../openapi/openapi.json', import.meta.url);
 
 /** Intended differences from Cloudflare's spec, each with the reason (docs/contract.md §4 marks these [ours]). */
 const INTENDED: Record<string, string> = {
-  'create-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)[^\\\\p{Cc}\\\\p{Cs}]*$"':
-    'names must contain a non-space character and no control characters or lone surrogates (§4 [ours])',
-  'update-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)[^\\\\p{Cc}\\\\p{Cs}]*$"':
+  'create-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)(?:[^\\\\p{Cc}\\\\p{Cs}\\\\p{Cf}\\\\p{Zl}\\\\p{Zp}]|(?<=\\\\p{Extended_Pictographic}[\\\\uFE0F\\\\p{Emoji_Modifier}]?)\\\\u200D(?=\\\\p{Extended_Pictographic}))*$"':
+    'names must contain a non-space character and no control characters, lone surrogates, line separators or invisible format characters (U+200D only inside an emoji) (§4 [ours])',
+  'update-deployment-group body.name.pattern: cloudflare=undefined ours="^(?=[\\\\s\\\\S]*\\\\S)(?:[^\\\\p{Cc}\\\\p{Cs}\\\\p{Cf}\\\\p{Zl}\\\\p{Zp}]|(?<=\\\\p{Extended_Pictographic}[\\\\uFE0F\\\\p{Emoji_Modifier}]?)\\\\u200D(?=\\\\p{Extended_Pictographic}))*$"':
     'as on create',
   'create-deployment-group body.version_config.maxItems: cloudflare=undefined ours=16':
     'at most 16 entries (§4 [ours]): one per environment is the most that makes sense',

@@ -90,7 +90,7 @@ before(async () => {
     secrets.reader = await create({ accounts: [ACCOUNT], permission: 'read' });
     secrets.limited = await create({ accounts: null, permission: 'write' });
     const soon = formatTimestamp(nowNanos() + 500_000_000n);
-    secrets.expired = await create({ accounts: null, permission: 'write', expiresAt: soon });
+    secrets.expired = await create({ accounts: null, permission: 'write', expires_at: soon });
     const revoked = await tokens.createToken({ accounts: null, permission: 'write' });
     secrets.revoked = revoked.secret;
     await tokens.revoke(revoked.credential.id);

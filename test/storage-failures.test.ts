@@ -2,36 +2,60 @@
 // another process answer every write with the 503 envelope (code 2009, Retry-After), store nothing of
 // the failed request, and the server recovers by itself once the storage does — no restart.
 // "Disk full" is SQLite's own: PRAGMA max_page_count on the store's connection makes the next page
-// allocation fail with SQLITE_FULL, exactly as a full file system would.
+// allocation fail with SQLITE_FULL, exactly as a full file system would. The test opens that connection
+// itself (openSqliteDatabase) and hands it to the store, so it can set the pragma on it.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import type { SqliteStore } from '../src/store/sqlite/store.ts';
-import { ACCOUNT, createTestApp, groupsUrl, groupUrl, type TestApp, validGroup } from './support/app.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { openSqliteDatabase } from '../src/store/sqlite/open.ts';
+import { SqliteStore } from '../src/store/sqlite/store.ts';
+import { TokenService } from '../src/tokens/service.ts';
+import { ACCOUNT, groupsUrl, groupUrl, validGroup } from './support/app.ts';
 import { assertErrorEnvelope, fromFetch } from './support/envelope.ts';
 
-let t: TestApp;
-let base: string;
+let dir: string;
+let path: string;
 let db: BetterSqlite3.Database;
+let store: SqliteStore;
+let app: FastifyInstance;
+let admin: string;
+let base: string;
 
 before(async () => {
-  t = await createTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
+  dir = mkdtempSync(join(tmpdir(), 'ringmaster-storage-'));
+  path = join(dir, 'test.db');
+  db = openSqliteDatabase(path);
+  store = new SqliteStore(db);
+  admin = (await new TokenService(store).createToken({ accounts: null, permission: 'write' })).secret;
+  app = buildApp({
+    config: {
+      logLevel: 'silent',
+      targetEnvironments: ['windows', 'macos'],
+      authFailureLimit: { limit: 1_000_000, windowSeconds: 60 },
+    },
+    store,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
   assert.ok(address && typeof address === 'object');
   base = `http://127.0.0.1:${address.port}`;
-  db = (t.store as SqliteStore).connectionForFaultTests;
 });
 after(async () => {
-  await t.close();
+  await app.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function call(method: string, url: string, body?: unknown) {
   const response = await fetch(base + url, {
     method,
     headers: {
-      authorization: `Bearer ${t.secrets.admin}`,
+      authorization: `Bearer ${admin}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -177,7 +201,7 @@ describe('database locked by another process', () => {
   let other: BetterSqlite3.Database;
 
   before(() => {
-    other = new BetterSqlite3(join(t.dir, 'test.db'));
+    other = new BetterSqlite3(path);
   });
   after(() => {
     if (other.inTransaction) other.exec('ROLLBACK');

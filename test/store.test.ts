@@ -3,22 +3,22 @@
 // its own schema). Whatever passes here, the service may rely on, whichever backend is underneath.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { formatTimestamp, parseTimestamp } from '../src/clock.ts';
+import type { DeploymentGroup } from '../src/deployment-groups/model.ts';
+import type { BackupRecord } from '../src/store/backup.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import {
-  type BackupRecord,
-  type Credential,
-  type DeploymentGroup,
   type PolicyConflict,
   PolicyConflictError,
   type Store,
   StoreNotEmptyError,
 } from '../src/store/store.ts';
+import type { Credential } from '../src/tokens/model.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import {
   createTestDatabase,
@@ -39,6 +39,8 @@ interface Backend {
   setUp?(): Promise<void>;
   tearDown?(): Promise<void>;
   fresh(): Promise<Fixture>;
+  /** Opening a database that cannot be opened, and what the refusal must say (the place and the cause). */
+  unopenable(): { open(): Promise<Store>; refusal: RegExp; cleanUp?(): void };
 }
 
 const sqlite: Backend = {
@@ -58,6 +60,18 @@ const sqlite: Backend = {
         for (const store of opened) await store.close();
         rmSync(dir, { recursive: true, force: true });
       },
+    };
+  },
+  unopenable() {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmaster-store-'));
+    const path = join(dir, 'notes.txt');
+    writeFileSync(path, 'Not a database at all, just notes. '.repeat(100));
+    return {
+      open: async () => openSqliteStore({ path }),
+      refusal: new RegExp(
+        `^cannot open the SQLite database ${path}: file is not a database: .*not an SQLite database`,
+      ),
+      cleanUp: () => rmSync(dir, { recursive: true, force: true }),
     };
   },
 };
@@ -84,6 +98,15 @@ const postgres: Backend = {
       async close() {
         for (const store of opened) await store.close();
       },
+    };
+  },
+  unopenable() {
+    const url = new URL((database as TestDatabase).url);
+    url.pathname = '/ringmaster_no_such_database';
+    return {
+      open: () => openPostgresStore({ url: url.toString() }),
+      refusal:
+        /^cannot open the PostgreSQL database postgres:\/\/.*\/ringmaster_no_such_database: .*does not exist/,
     };
   },
 };
@@ -117,12 +140,12 @@ function credential(overrides: Partial<Credential> = {}): Credential {
     kind: 'token',
     name: null,
     email: null,
-    secretHash: randomUUID().replaceAll('-', '').repeat(2),
+    secret_hash: randomUUID().replaceAll('-', '').repeat(2),
     permission: 'write',
     accounts: null,
-    createdAt: tick(),
-    expiresAt: null,
-    revokedAt: null,
+    created_at: tick(),
+    expires_at: null,
+    revoked_at: null,
     ...overrides,
   };
 }
@@ -170,6 +193,18 @@ for (const backend of backends) {
     it('names its backend and answers ping', async () => {
       assert.equal(store.backend, backend.name);
       await store.ping();
+    });
+
+    it('refuses a database it cannot open, naming it and the cause', async () => {
+      const { open, refusal, cleanUp } = backend.unopenable();
+      try {
+        await assert.rejects(open(), (error: Error) => {
+          assert.match(error.message, refusal);
+          return true;
+        });
+      } finally {
+        cleanUp?.();
+      }
     });
 
     describe('deployment groups', () => {
@@ -466,20 +501,20 @@ for (const backend of backends) {
           email: 'ops@example.com',
           permission: 'read',
           accounts: [ACCOUNT, OTHER_ACCOUNT],
-          expiresAt: '2030-01-01T00:00:00.000000000Z',
+          expires_at: '2030-01-01T00:00:00.000000000Z',
         });
         await store.insertCredential(key);
-        assert.deepEqual(await store.findCredentialBySecretHash(key.secretHash), key);
+        assert.deepEqual(await store.findCredentialBySecretHash(key.secret_hash), key);
         assert.equal(await store.findCredentialBySecretHash('0'.repeat(64)), undefined);
       });
 
       it('lists credentials by created_at, then id', async () => {
         const same = tick();
-        const first = credential({ id: 'b'.repeat(32), createdAt: same });
-        const second = credential({ id: 'c'.repeat(32), createdAt: same });
+        const first = credential({ id: 'b'.repeat(32), created_at: same });
+        const second = credential({ id: 'c'.repeat(32), created_at: same });
         const earliest = credential({
           id: 'f'.repeat(32),
-          createdAt: formatTimestamp(parseTimestamp(same) - 1n),
+          created_at: formatTimestamp(parseTimestamp(same) - 1n),
         });
         for (const c of [second, first, earliest]) await store.insertCredential(c);
         assert.deepEqual(await store.listCredentials(), [earliest, first, second]);
@@ -492,7 +527,7 @@ for (const backend of backends) {
         assert.equal(await store.revokeCredential(token.id, at), true);
         assert.equal(await store.revokeCredential(token.id, tick()), false);
         assert.equal(await store.revokeCredential('0'.repeat(32), tick()), false);
-        assert.equal((await store.findCredentialBySecretHash(token.secretHash))?.revokedAt, at);
+        assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, at);
       });
 
       it('inserts the first credential only into an empty store', async () => {
@@ -526,7 +561,7 @@ for (const backend of backends) {
         await target.createDeploymentGroup(ACCOUNT, groups[1] as DeploymentGroup);
         const credentials = [
           credential({ name: 'operator' }),
-          credential({ kind: 'key', email: 'a@b.c', accounts: [ACCOUNT], expiresAt: tick() }),
+          credential({ kind: 'key', email: 'a@b.c', accounts: [ACCOUNT], expires_at: tick() }),
         ];
         for (const c of credentials) await target.insertCredential(c);
         await target.revokeCredential((credentials[1] as Credential).id, tick());
@@ -537,9 +572,7 @@ for (const backend of backends) {
         const { groups } = await populate(store);
         const records = await exported(store);
         assert.deepEqual(
-          records.map((r) =>
-            r.type === 'deployment_group' ? `${r.accountId}/${r.group.id}` : r.credential.id,
-          ),
+          records.map((r) => (r.type === 'deployment_group' ? `${r.account_id}/${r.id}` : r.id)),
           [
             `${ACCOUNT}/${groups[0]?.id}`,
             `${ACCOUNT}/${groups[1]?.id}`,
@@ -585,7 +618,7 @@ for (const backend of backends) {
       it('refuses to import into a non-empty store unless told to replace it', async () => {
         await store.insertCredential(credential());
         const before = await exported(store);
-        const incoming = [{ type: 'deployment_group', accountId: ACCOUNT, group: group() }] as BackupRecord[];
+        const incoming: BackupRecord[] = [{ type: 'deployment_group', account_id: ACCOUNT, ...group() }];
         await assert.rejects(store.importRecords(recordsOf(incoming)), StoreNotEmptyError);
         assert.deepEqual(await exported(store), before);
         assert.deepEqual(await store.importRecords(recordsOf(incoming), { replace: true }), {
@@ -601,14 +634,14 @@ for (const backend of backends) {
         await assert.rejects(
           store.importRecords(
             recordsOf([
-              { type: 'deployment_group', accountId: ACCOUNT, group: owner },
-              { type: 'deployment_group', accountId: ACCOUNT, group: rival },
+              { type: 'deployment_group', account_id: ACCOUNT, ...owner },
+              { type: 'deployment_group', account_id: ACCOUNT, ...rival },
             ]),
           ),
           PolicyConflictError,
         );
         async function* breaksOff(): AsyncGenerator<BackupRecord> {
-          yield { type: 'credential', credential: credential() };
+          yield { type: 'credential', ...credential() };
           throw new Error('input ended early');
         }
         await assert.rejects(store.importRecords(breaksOff()), /input ended early/);

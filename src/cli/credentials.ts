@@ -1,9 +1,11 @@
 // What `tokens create` and `keys create` share: account grants, permission, expiry, and opening the store.
+
+import { ACCOUNT_ID } from '../accounts.ts';
 import { formatTimestamp, nowNanos } from '../clock.ts';
 import { loadConfig } from '../config.ts';
-import { ACCOUNT_ID } from '../http/auth.ts';
 import { openStore } from '../store/open.ts';
-import type { Permission, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { Permission } from '../tokens/model.ts';
 import { TokenService } from '../tokens/service.ts';
 import { UsageError } from './usage.ts';
 
@@ -41,7 +43,7 @@ export function parseGrant(values: GrantValues, defaultPermission?: Permission) 
     accounts: allAccounts ? null : accounts,
     permission: permission as Permission,
     name: values.name ?? null,
-    expiresAt: values['expires-in'] === undefined ? null : expiresAt(values['expires-in']),
+    expires_at: values['expires-in'] === undefined ? null : expiresAt(values['expires-in']),
   };
 }
 

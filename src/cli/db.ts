@@ -4,13 +4,14 @@ import { createInterface } from 'node:readline';
 import { type DatabaseConfig, loadConfig, redactUrl } from '../config.ts';
 import {
   BackupFormatError,
+  type BackupRecord,
   backupHeader,
   backupTrailer,
   formatRecord,
   parseBackup,
 } from '../store/backup.ts';
 import { openStore } from '../store/open.ts';
-import { type BackupRecord, PolicyConflictError, type Store, StoreNotEmptyError } from '../store/store.ts';
+import { PolicyConflictError, type Store, StoreNotEmptyError } from '../store/store.ts';
 import { parse, UsageError } from './usage.ts';
 
 const USAGE =
@@ -72,12 +73,11 @@ async function importBackup(replace: boolean): Promise<void> {
   if (process.stdin.isTTY) {
     throw new UsageError('db import reads a backup from stdin: ringmaster db import < backup.jsonl');
   }
-  const { database } = loadConfig();
+  const { database, targetEnvironments } = loadConfig();
   const counts = await withStore(database, async (store) => {
     try {
-      return await store.importRecords(withProgress(parseBackup(linesOf(process.stdin)), 'read'), {
-        replace,
-      });
+      const records = parseBackup(linesOf(process.stdin), { targetEnvironments });
+      return await store.importRecords(withProgress(records, 'read'), { replace });
     } catch (error) {
       throw explainImportFailure(error);
     }

@@ -1,5 +1,5 @@
 import { now } from '../clock.ts';
-import type { Credential } from '../store/store.ts';
+import type { Credential } from '../tokens/model.ts';
 import { GRANT_OPTIONS, parseGrant, withTokens } from './credentials.ts';
 import { table } from './table.ts';
 import { parse, UsageError } from './usage.ts';
@@ -37,8 +37,8 @@ async function list(): Promise<void> {
     c.name ?? '-',
     c.permission,
     c.accounts === null ? 'all' : c.accounts.join(','),
-    c.createdAt.slice(0, 19),
-    c.expiresAt?.slice(0, 19) ?? 'never',
+    c.created_at.slice(0, 19),
+    c.expires_at?.slice(0, 19) ?? 'never',
     status(c),
   ]);
   process.stdout.write(table([header, ...rows]));
@@ -55,12 +55,12 @@ async function revoke(args: string[]): Promise<void> {
 
 export function describeGrant(c: Credential): string {
   const accounts = c.accounts === null ? 'all accounts' : `accounts ${c.accounts.join(', ')}`;
-  const expiry = c.expiresAt ? `, expires ${c.expiresAt.slice(0, 19)}Z` : '';
+  const expiry = c.expires_at ? `, expires ${c.expires_at.slice(0, 19)}Z` : '';
   return `Zero Trust ${c.permission === 'write' ? 'Write' : 'Read'}, ${accounts}${expiry}`;
 }
 
 function status(c: Credential): string {
-  if (c.revokedAt) return 'revoked';
-  if (c.expiresAt && c.expiresAt <= now()) return 'expired';
+  if (c.revoked_at) return 'revoked';
+  if (c.expires_at && c.expires_at <= now()) return 'expired';
   return 'active';
 }

@@ -4,15 +4,13 @@ import { API_PREFIX, Envelope, ok, okPage, PageEnvelope } from '../http/envelope
 import { rejectOtherMethods } from '../http/not-found.ts';
 import { PageQuery, pageRequest, resultInfo } from '../http/pagination.ts';
 import {
-  AccountParams,
   type CreateBody,
   createBodySchema,
-  DeletedSchema,
-  DeploymentGroupSchema,
-  GroupParams,
+  DeploymentGroup,
   type UpdateBody,
   updateBodySchema,
-} from './schemas.ts';
+} from './model.ts';
+import { AccountParams, DeletedSchema, GroupParams } from './schemas.ts';
 import type { DeploymentGroupService } from './service.ts';
 
 const COLLECTION = `${API_PREFIX}/accounts/:account_id/devices/deployment-groups`;
@@ -41,7 +39,7 @@ export function registerDeploymentGroupRoutes(
         tags: TAGS,
         params: AccountParams,
         querystring: PageQuery,
-        response: { 200: PageEnvelope(DeploymentGroupSchema) },
+        response: { 200: PageEnvelope(DeploymentGroup) },
       },
     },
     async (request) => {
@@ -62,7 +60,7 @@ export function registerDeploymentGroupRoutes(
         tags: TAGS,
         params: AccountParams,
         body: createBodySchema(targetEnvironments),
-        response: { 200: Envelope(DeploymentGroupSchema) },
+        response: { 200: Envelope(DeploymentGroup) },
       },
     },
     async (request) => ok(await service.createDeploymentGroup(request.params.account_id, request.body)),
@@ -77,7 +75,7 @@ export function registerDeploymentGroupRoutes(
         summary: 'Get deployment group',
         tags: TAGS,
         params: GroupParams,
-        response: { 200: Envelope(DeploymentGroupSchema) },
+        response: { 200: Envelope(DeploymentGroup) },
       },
     },
     async (request) =>
@@ -94,7 +92,7 @@ export function registerDeploymentGroupRoutes(
         tags: TAGS,
         params: GroupParams,
         body: updateBodySchema(targetEnvironments),
-        response: { 200: Envelope(DeploymentGroupSchema) },
+        response: { 200: Envelope(DeploymentGroup) },
       },
     },
     async (request) => {

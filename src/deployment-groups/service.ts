@@ -3,10 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { now, nowAfter } from '../clock.ts';
 import { ApiError, ERRORS } from '../errors.ts';
-import { type DeploymentGroup, PolicyConflictError, type Store, type VersionConfig } from '../store/store.ts';
-import type { CreateBody, UpdateBody } from './schemas.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { PolicyConflictError, type Store } from '../store/store.ts';
+import {
+  type CreateBody,
+  type DeploymentGroup,
+  GROUP_ID,
+  type UpdateBody,
+  type VersionConfigEntry,
+} from './model.ts';
 
 export class DeploymentGroupService {
   constructor(private readonly store: Store) {}
@@ -16,7 +20,9 @@ export class DeploymentGroupService {
   }
 
   async getDeploymentGroup(accountId: string, groupId: string): Promise<DeploymentGroup> {
-    const group = UUID.test(groupId) ? await this.store.getDeploymentGroup(accountId, groupId) : undefined;
+    const group = GROUP_ID.test(groupId)
+      ? await this.store.getDeploymentGroup(accountId, groupId)
+      : undefined;
     if (!group) throw new ApiError('groupNotFound');
     return group;
   }
@@ -54,7 +60,7 @@ export class DeploymentGroupService {
       if (sameContent(current, next)) return current;
       return { ...next, updated_at: nowAfter(current.updated_at) };
     };
-    const updated = UUID.test(groupId)
+    const updated = GROUP_ID.test(groupId)
       ? await withConflictsReported(body.policy_ids ?? null, () =>
           this.store.updateDeploymentGroup(accountId, groupId, change),
         )
@@ -64,14 +70,14 @@ export class DeploymentGroupService {
   }
 
   async deleteDeploymentGroup(accountId: string, groupId: string): Promise<{ id: string }> {
-    const deleted = UUID.test(groupId) && (await this.store.deleteDeploymentGroup(accountId, groupId));
+    const deleted = GROUP_ID.test(groupId) && (await this.store.deleteDeploymentGroup(accountId, groupId));
     if (!deleted) throw new ApiError('groupNotFound');
     return { id: groupId };
   }
 }
 
 /** Entries in wire key order, so that stored JSON compares equal whatever order the client used. */
-function normalizeVersionConfig(entries: VersionConfig[]): VersionConfig[] {
+function normalizeVersionConfig(entries: VersionConfigEntry[]): VersionConfigEntry[] {
   return entries.map(({ target_environment, version }) => ({ target_environment, version }));
 }
 
@@ -94,6 +100,7 @@ async function withConflictsReported<T>(requested: string[] | null, write: () =>
         code: ERRORS.policyConflict.code,
         message: `Policy ID ${policyId} already belongs to deployment group ${groupId}`,
         source: { pointer: `/policy_ids/${requested?.indexOf(policyId) ?? 0}` },
+        meta: { deployment_group_id: groupId },
       })),
     });
   }

@@ -1,9 +1,10 @@
 // Authentication and authorization (docs/contract.md §6), as one onRequest hook: it runs before the body is
-// read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
+// read, so an unauthenticated client learns nothing about validation and cannot make us parse its body.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ACCOUNT_ID } from '../accounts.ts';
 import { ApiError, forbiddenError, malformedCredentialsError } from '../errors.ts';
-import type { Credential, Permission } from '../store/store.ts';
+import type { Credential, Permission } from '../tokens/model.ts';
 import { SECRET_SHAPE } from '../tokens/secrets.ts';
 import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';
 import { notFound } from './not-found.ts';
@@ -18,9 +19,6 @@ declare module 'fastify' {
     credential?: Credential;
   }
 }
-
-/** Cloudflare account IDs are 32 lowercase hex digits; anything else cannot name an account. */
-export const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 export interface AuthOptions {
   tokens: TokenService;

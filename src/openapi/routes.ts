@@ -61,6 +61,11 @@ const FAILURE = {
             properties: { pointer: { type: 'string' }, parameter: { type: 'string' } },
           },
           documentation_url: { type: 'string' },
+          meta: {
+            type: 'object',
+            description: 'On a 409: the group that owns the conflicting policy ID (docs/contract.md §5).',
+            properties: { deployment_group_id: { type: 'string' } },
+          },
           error_chain: {
             type: 'array',
             items: {

@@ -1,88 +1,71 @@
-// Rows as both backends store them: the same columns, all TEXT, with version_config, policy_ids and a
-// credential's accounts as JSON text (so that client order and null-vs-[] survive). One mapping for both.
-import type { Credential, DeploymentGroup } from './store.ts';
+// Rows as both backends store them: one column per field of the model (deployment-groups/model.ts,
+// tokens/model.ts), plus a group's account_id. Every value is TEXT; the arrays (version_config,
+// policy_ids, a credential's accounts) are JSON text, so that client order and null-vs-[] survive.
+// This is the one mapping between the model and a row, for both backends.
+import type { TSchema } from '@sinclair/typebox';
+import { DeploymentGroup } from '../deployment-groups/model.ts';
+import { Credential } from '../tokens/model.ts';
+import type { CredentialRecord, GroupRecord } from './backup.ts';
 
-export const GROUP_COLUMNS = 'id, name, version_config, policy_ids, created_at, updated_at';
-export const CREDENTIAL_COLUMNS =
-  'id, kind, name, email, secret_hash, permission, accounts, created_at, expires_at, revoked_at';
+export type Row = Record<string, unknown>;
 
-export interface GroupRow {
-  id: string;
-  name: string;
-  version_config: string;
-  policy_ids: string | null;
-  created_at: string;
-  updated_at: string;
+function fieldsOf(schema: { properties: Record<string, TSchema> }) {
+  const fields = Object.keys(schema.properties);
+  const json = new Set(fields.filter((field) => schema.properties[field]?.type === 'array'));
+  return { fields, json };
 }
 
-export interface CredentialRow {
-  id: string;
-  kind: 'token' | 'key';
-  name: string | null;
-  email: string | null;
-  secret_hash: string;
-  permission: 'read' | 'write';
-  accounts: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
+const GROUP = fieldsOf(DeploymentGroup);
+const CREDENTIAL = fieldsOf(Credential);
+
+/** deployment_groups' columns, in the order of groupValues(). */
+export const GROUP_COLUMNS = ['account_id', ...GROUP.fields];
+/** credentials' columns, in the order of credentialValues(). */
+export const CREDENTIAL_COLUMNS = CREDENTIAL.fields;
+/** What an update may change (docs/contract.md §2: id and created_at never do), in updateValues() order. */
+export const UPDATE_COLUMNS = ['name', 'version_config', 'policy_ids', 'updated_at'] as const;
+
+function encode(value: unknown, json: boolean): unknown {
+  return json && value !== null ? JSON.stringify(value) : value;
 }
 
-/** Values for (id, account_id, name, version_config, policy_ids, created_at, updated_at). */
-export function groupValues(accountId: string, group: DeploymentGroup): (string | null)[] {
-  return [
-    group.id,
-    accountId,
-    group.name,
-    JSON.stringify(group.version_config),
-    serializePolicyIds(group.policy_ids),
-    group.created_at,
-    group.updated_at,
-  ];
+function decode<T>(row: Row, { fields, json }: { fields: string[]; json: Set<string> }): T {
+  const object: Row = {};
+  for (const field of fields) {
+    const value = row[field];
+    object[field] = json.has(field) && value !== null ? JSON.parse(value as string) : value;
+  }
+  return object as T;
 }
 
-export function serializePolicyIds(policyIds: string[] | null): string | null {
-  return policyIds === null ? null : JSON.stringify(policyIds);
+export function groupValues(accountId: string, group: DeploymentGroup): unknown[] {
+  const row: Row = { ...group, account_id: accountId };
+  return GROUP_COLUMNS.map((column) => encode(row[column], GROUP.json.has(column)));
 }
 
-export function toGroup(row: GroupRow): DeploymentGroup {
-  return {
-    id: row.id,
-    name: row.name,
-    version_config: JSON.parse(row.version_config),
-    policy_ids: row.policy_ids === null ? null : JSON.parse(row.policy_ids),
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
+export function updateValues(group: DeploymentGroup): unknown[] {
+  return UPDATE_COLUMNS.map((column) => encode(group[column], GROUP.json.has(column)));
 }
 
-/** Values in CREDENTIAL_COLUMNS order. */
-export function credentialValues(c: Credential): (string | null)[] {
-  return [
-    c.id,
-    c.kind,
-    c.name,
-    c.email,
-    c.secretHash,
-    c.permission,
-    c.accounts === null ? null : JSON.stringify(c.accounts),
-    c.createdAt,
-    c.expiresAt,
-    c.revokedAt,
-  ];
+export function credentialValues(credential: Credential): unknown[] {
+  return CREDENTIAL_COLUMNS.map((column) =>
+    encode(credential[column as keyof Credential], CREDENTIAL.json.has(column)),
+  );
 }
 
-export function toCredential(row: CredentialRow): Credential {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    email: row.email,
-    secretHash: row.secret_hash,
-    permission: row.permission,
-    accounts: row.accounts === null ? null : JSON.parse(row.accounts),
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-  };
+export function toGroup(row: Row): DeploymentGroup {
+  return decode<DeploymentGroup>(row, GROUP);
+}
+
+export function toCredential(row: Row): Credential {
+  return decode<Credential>(row, CREDENTIAL);
+}
+
+/** A row of deployment_groups (with its account_id) as a backup record. */
+export function toGroupRecord(row: Row): GroupRecord {
+  return { type: 'deployment_group', account_id: row.account_id as string, ...toGroup(row) };
+}
+
+export function toCredentialRecord(row: Row): CredentialRecord {
+  return { type: 'credential', ...toCredential(row) };
 }

@@ -1,23 +1,13 @@
-// The storage interface. The service speaks only this; each backend (sqlite/, postgres/) implements it
-// with the same file names. Backends enforce policy ownership with a unique key on
-// (account_id, policy_id) and report a violation as PolicyConflictError — never check-then-write.
-
-/** One entry of `version_config`, in wire shape (docs/contract.md §2). */
-export interface VersionConfig {
-  target_environment: string | null;
-  version: string;
-}
-
-/** A deployment group exactly as it is served: stored and returned in its wire shape. */
-export interface DeploymentGroup {
-  id: string;
-  name: string;
-  version_config: VersionConfig[];
-  /** `null` when never set or cleared; `[]` only when the client sent `[]`. Client order is kept. */
-  policy_ids: string[] | null;
-  created_at: string;
-  updated_at: string;
-}
+// The storage interface. The service speaks only this. Each backend (sqlite/, postgres/) implements it
+// with the same files in the same roles: open.ts (connect and migrate), store.ts (this interface),
+// statements.ts (all its SQL), policies.ts (ownership), backup.ts (export and import), errors.ts
+// (classification), migrate.ts; what is backend-neutral is written once here, in rows.ts, sql.ts,
+// ownership.ts, import.ts and backup.ts. Backends enforce policy ownership with a unique key on
+// (account_id, policy_id) and report a violation as PolicyConflictError — never check-then-write. The
+// model comes from deployment-groups/model.ts and tokens/model.ts; this module never defines it.
+import type { DeploymentGroup } from '../deployment-groups/model.ts';
+import type { Credential } from '../tokens/model.ts';
+import type { BackupRecord } from './backup.ts';
 
 export interface PageRequest {
   limit: number;
@@ -50,38 +40,11 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-export type Permission = 'read' | 'write';
-
-/** An API token or a legacy API key. Only the SHA-256 of the secret is ever stored. */
-export interface Credential {
-  /** 32 hex digits, shown by `tokens list` and returned by /user/tokens/verify. */
-  id: string;
-  kind: 'token' | 'key';
-  name: string | null;
-  /** The legacy key's X-Auth-Email; null for tokens. */
-  email: string | null;
-  secretHash: string;
-  permission: Permission;
-  /** Granted account IDs; null means every account. */
-  accounts: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
 /**
  * Computes a group's next state from its current one. Must be pure and synchronous: a backend may
  * call it while holding a lock. Returning `current` itself means "nothing changes" and nothing is written.
  */
 export type GroupChange = (current: DeploymentGroup) => DeploymentGroup;
-
-/**
- * One record of a backup (`ringmaster db export` / `db import`): a group with its account, or a
- * credential. Policy ownership is not a record of its own: it follows from the groups' `policy_ids`.
- */
-export type BackupRecord =
-  | { type: 'deployment_group'; accountId: string; group: DeploymentGroup }
-  | { type: 'credential'; credential: Credential };
 
 export interface ImportOptions {
   /** Delete everything the store holds first (same transaction). Without it a non-empty store is refused. */

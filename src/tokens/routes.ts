@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { API_PREFIX, Envelope, ok } from '../http/envelope.ts';
 import { rejectOtherMethods } from '../http/not-found.ts';
-import type { Credential } from '../store/store.ts';
+import type { Credential } from './model.ts';
 
 const VERIFY = `${API_PREFIX}/user/tokens/verify`;
 
@@ -28,11 +28,11 @@ export function registerTokenRoutes(app: FastifyInstance): void {
     },
     async (request) => {
       // The 'verify' auth hook has set the credential, or answered 401 already.
-      const { id, expiresAt } = request.credential as Credential;
+      const { id, expires_at } = request.credential as Credential;
       return ok({
         id,
         status: 'active' as const,
-        ...(expiresAt ? { expires_on: toSeconds(expiresAt) } : {}),
+        ...(expires_at ? { expires_on: toSeconds(expires_at) } : {}),
       });
     },
   );

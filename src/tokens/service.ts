@@ -1,7 +1,8 @@
 // Credentials: creating, verifying, listing and revoking API tokens and legacy API keys.
 // Used by the auth hook (verify) and by the CLI (create, list, revoke).
 import { now } from '../clock.ts';
-import type { Credential, Permission, Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import { type Credential, type CredentialKind, MAX_GRANTED_ACCOUNTS, type Permission } from './model.ts';
 import {
   constantTimeEqual,
   generateCredentialId,
@@ -11,13 +12,9 @@ import {
   TOKEN_PREFIX,
 } from './secrets.ts';
 
-export interface NewCredential {
-  /** null grants every account. */
-  accounts: string[] | null;
-  permission: Permission;
-  name?: string | null;
-  expiresAt?: string | null;
-}
+/** What a new credential grants (`accounts: null` is every account); the rest is generated. */
+export type NewCredential = Pick<Credential, 'accounts' | 'permission'> &
+  Partial<Pick<Credential, 'name' | 'expires_at'>>;
 
 export interface CreatedCredential {
   credential: Credential;
@@ -62,8 +59,8 @@ export class TokenService {
     ) {
       return { ok: false };
     }
-    if (credential.revokedAt !== null) return { ok: false };
-    if (credential.expiresAt !== null && credential.expiresAt <= now()) return { ok: false };
+    if (credential.revoked_at !== null) return { ok: false };
+    if (credential.expires_at !== null && credential.expires_at <= now()) return { ok: false };
     return { ok: true, credential };
   }
 
@@ -76,7 +73,12 @@ export class TokenService {
   }
 }
 
-function build(kind: 'token' | 'key', options: NewCredential & { email?: string }): CreatedCredential {
+function build(kind: CredentialKind, options: NewCredential & { email?: string }): CreatedCredential {
+  if (options.accounts !== null && options.accounts.length > MAX_GRANTED_ACCOUNTS) {
+    throw new Error(
+      `a token or key grants at most ${MAX_GRANTED_ACCOUNTS} accounts; grant every account instead`,
+    );
+  }
   const secret = generateSecret(kind === 'token' ? TOKEN_PREFIX : KEY_PREFIX);
   return {
     secret,
@@ -85,12 +87,12 @@ function build(kind: 'token' | 'key', options: NewCredential & { email?: string 
       kind,
       name: options.name ?? null,
       email: options.email?.toLowerCase() ?? null,
-      secretHash: hashSecret(secret),
+      secret_hash: hashSecret(secret),
       permission: options.permission,
       accounts: options.accounts,
-      createdAt: now(),
-      expiresAt: options.expiresAt ?? null,
-      revokedAt: null,
+      created_at: now(),
+      expires_at: options.expires_at ?? null,
+      revoked_at: null,
     },
   };
 }

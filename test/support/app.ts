@@ -80,7 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     writer: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write' })),
     reader: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'read' })),
     otherWriter: await secret(tokens.createToken({ accounts: [OTHER_ACCOUNT], permission: 'write' })),
-    expired: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write', expiresAt: past })),
+    expired: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write', expires_at: past })),
     revoked: revokedToken.secret,
     key: await secret(tokens.createKey({ accounts: [ACCOUNT], permission: 'write', email: KEY_EMAIL })),
   };

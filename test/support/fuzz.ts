@@ -85,7 +85,20 @@ export interface FuzzSummary {
 // ---------------------------------------------------------------------------------------------------
 // The oracle: what docs/contract.md §4 accepts.
 
-const NAME = /^(?=[\s\S]*\S)[^\p{Cc}\p{Cs}]*$/u;
+// No control characters, lone surrogates, line/paragraph separators or format characters, except U+200D
+// between two emoji (the first optionally followed by U+FE0F or a skin tone).
+const FORBIDDEN = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
+const FORMAT = /\p{Cf}/u;
+const PICTOGRAPHIC = /\p{Extended_Pictographic}/u;
+const EMOJI_SUFFIX = /[\uFE0F\p{Emoji_Modifier}]/u;
+function joinsEmoji(chars: string[], i: number): boolean {
+  const before = EMOJI_SUFFIX.test(chars[i - 1] ?? '') ? chars[i - 2] : chars[i - 1];
+  return chars[i] === '\u200d' && PICTOGRAPHIC.test(before ?? '') && PICTOGRAPHIC.test(chars[i + 1] ?? '');
+}
+const allowedCharacters = (s: string) => {
+  const chars = [...s];
+  return chars.every((c, i) => !FORBIDDEN.test(c) && (!FORMAT.test(c) || joinsEmoji(chars, i)));
+};
 const VERSION = /^\d{4}\.(?:[1-9]|1[0-2])\.\d+\.\d+$/u;
 const POLICY_ID = /^[!-~]+$/u;
 const ENVIRONMENTS: unknown[] = ['windows', 'macos', null];
@@ -95,7 +108,13 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function validName(v: unknown): boolean {
-  return typeof v === 'string' && codePoints(v) >= 1 && codePoints(v) <= 255 && NAME.test(v);
+  return (
+    typeof v === 'string' &&
+    codePoints(v) >= 1 &&
+    codePoints(v) <= 255 &&
+    /\S/u.test(v) &&
+    allowedCharacters(v)
+  );
 }
 
 function validVersionConfig(v: unknown): boolean {

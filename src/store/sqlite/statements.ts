@@ -1,0 +1,64 @@
+// Every SQL statement of the SQLite backend, prepared once per connection.
+import type { Database } from 'better-sqlite3';
+import {
+  CREDENTIAL_ORDER,
+  GROUP_EXPORT_ORDER,
+  IS_USED,
+  insertCredential,
+  insertGroup,
+  type Placeholder,
+  selectCredentials,
+  selectGroups,
+  updateGroup,
+} from '../sql.ts';
+
+const positional: Placeholder = () => '?';
+
+export const SQL = {
+  ping: 'SELECT 1',
+  dataVersion: 'PRAGMA data_version',
+  count: 'SELECT group_count FROM account_group_counts WHERE account_id = ?',
+  list: `${selectGroups()} WHERE account_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?`,
+  get: `${selectGroups()} WHERE id = ? AND account_id = ?`,
+  insertGroup: insertGroup(positional),
+  updateGroup: updateGroup(positional),
+  deleteGroup: 'DELETE FROM deployment_groups WHERE id = ? AND account_id = ?',
+  claimPolicy: `INSERT INTO policy_owners (account_id, policy_id, group_id) VALUES (?, ?, ?)
+    ON CONFLICT (account_id, policy_id) DO NOTHING`,
+  releasePolicy: 'DELETE FROM policy_owners WHERE account_id = ? AND policy_id = ?',
+  policyOwner: 'SELECT group_id FROM policy_owners WHERE account_id = ? AND policy_id = ?',
+  insertCredential: insertCredential(positional),
+  anyCredential: 'SELECT 1 FROM credentials LIMIT 1',
+  credentialByHash: `${selectCredentials()} WHERE secret_hash = ?`,
+  listCredentials: `${selectCredentials()} ${CREDENTIAL_ORDER}`,
+  revokeCredential: 'UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+  isUsed: IS_USED,
+  exportGroups: `${selectGroups()} ${GROUP_EXPORT_ORDER}`,
+  exportCredentials: `${selectCredentials()} ${CREDENTIAL_ORDER}`,
+} as const;
+
+/** The statements of the request path, prepared on `db`. */
+export function prepareStatements(db: Database) {
+  const prepare = (sql: string) => db.prepare(sql);
+  return {
+    ping: prepare(SQL.ping),
+    dataVersion: prepare(SQL.dataVersion).pluck(),
+    count: prepare(SQL.count).pluck(),
+    list: prepare(SQL.list),
+    get: prepare(SQL.get),
+    insertGroup: prepare(SQL.insertGroup),
+    updateGroup: prepare(SQL.updateGroup),
+    deleteGroup: prepare(SQL.deleteGroup),
+    claimPolicy: prepare(SQL.claimPolicy),
+    releasePolicy: prepare(SQL.releasePolicy),
+    policyOwner: prepare(SQL.policyOwner).pluck(),
+    insertCredential: prepare(SQL.insertCredential),
+    anyCredential: prepare(SQL.anyCredential).pluck(),
+    credentialByHash: prepare(SQL.credentialByHash),
+    listCredentials: prepare(SQL.listCredentials),
+    revokeCredential: prepare(SQL.revokeCredential),
+    isUsed: prepare(SQL.isUsed).pluck(),
+  };
+}
+
+export type Statements = ReturnType<typeof prepareStatements>;

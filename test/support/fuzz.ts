@@ -183,8 +183,14 @@ interface Target {
 
 /** What the body, as bytes, must get: 2003 if it is not JSON, else 2001 / 404 / 200 per the schema. */
 function bodyOutcome(target: Target, body: Buffer): Outcome[] {
-  const text = body.toString('utf8');
-  if (text.length === 0) return [{ status: 400, code: 2003 }];
+  if (body.length === 0) return [{ status: 400, code: 2003 }];
+  let text: string;
+  try {
+    // docs/contract.md §4: bytes that are not valid UTF-8 → 2003.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    return [{ status: 400, code: 2003 }];
+  }
   let value: unknown;
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
@@ -201,7 +207,7 @@ function bodyOutcome(target: Target, body: Buffer): Outcome[] {
     : [{ status: 200 }];
 }
 
-/** What the query string must get on the list route (Ajv's coercion: a non-empty numeric string). */
+/** What the query string must get on the list route (docs/contract.md §4: decimal digits only). */
 function queryOutcome(params: [string, string][]): Outcome[] {
   const values = (name: string) => params.filter(([k]) => k === name).map(([, v]) => v);
   const ok = (name: string, min: number, max: number) => {
@@ -209,12 +215,12 @@ function queryOutcome(params: [string, string][]): Outcome[] {
     if (given.length === 0) return true;
     if (given.length > 1) return false; // repeated → an array, not an integer
     const text = given[0] as string;
+    // docs/contract.md §4: decimal digits only.
+    if (!/^[0-9]+$/.test(text)) return false;
     const n = Number(text);
-    // biome-ignore lint/suspicious/noDoubleEquals: Ajv coerces exactly when `s == +s`
-    if (text === '' || !(text == (n as unknown as string))) return false;
-    return Number.isInteger(n) && n >= min && n <= max;
+    return n >= min && n <= max;
   };
-  return ok('page', 1, Number.MAX_VALUE) && ok('per_page', 1, 100)
+  return ok('page', 1, Number.MAX_SAFE_INTEGER) && ok('per_page', 1, 100)
     ? [{ status: 200 }]
     : [{ status: 400, code: 2001 }];
 }
@@ -777,7 +783,8 @@ function genOddHeaders(c: Context): Case {
           ['Authorization', bearer],
           ['Authorization', 'Bearer nope'],
         ]),
-        [{ status: 200 }],
+        // docs/contract.md §6: the same credential header twice.
+        [{ status: 400, code: 6003 }],
       );
     case 1:
       return raw(
@@ -786,7 +793,7 @@ function genOddHeaders(c: Context): Case {
           ['Authorization', 'Bearer nope'],
           ['Authorization', bearer],
         ]),
-        [{ status: 403, code: 9109 }],
+        [{ status: 400, code: 6003 }],
       );
     case 2: {
       const type = r.pick([

@@ -20,6 +20,8 @@ import { ROOT } from './server.ts';
 const COLLECTION = `/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`;
 const VERIFY = '/client/v4/user/tokens/verify';
 const MIB = 1024 * 1024;
+/** docs/contract.md §4: bodies over 256 KiB → 413. */
+const BODY_LIMIT = 256 * 1024;
 
 export const KINDS = {
   valid: 8,
@@ -184,6 +186,7 @@ interface Target {
 /** What the body, as bytes, must get: 2003 if it is not JSON, else 2001 / 404 / 200 per the schema. */
 function bodyOutcome(target: Target, body: Buffer): Outcome[] {
   if (body.length === 0) return [{ status: 400, code: 2003 }];
+  if (body.length > BODY_LIMIT) return [{ status: 413, code: 2005 }];
   let text: string;
   try {
     // docs/contract.md §4: bytes that are not valid UTF-8 → 2003.

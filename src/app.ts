@@ -8,8 +8,11 @@ import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { ApiError } from './errors.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
+import { checkBody, registerBodyParsing } from './http/body.ts';
+import { clientAddressTrust } from './http/client-address.ts';
 import { registerDraining } from './http/draining.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
+import { deferExpectations, refuseUnmetExpectation } from './http/expect.ts';
 import { clientErrorHandler, LIMITS, type Limits, refuseConnect } from './http/limits.ts';
 import { registerNotFound } from './http/not-found.ts';
 import { type Counters, MemoryCounters, RateLimiter } from './http/rate-limit.ts';
@@ -52,7 +55,7 @@ export function buildApp({
   const app = Fastify({
     loggerInstance: logger ?? pino({ level: config.logLevel }),
     genReqId: newRayId,
-    trustProxy: config.trustProxy ?? false,
+    trustProxy: clientAddressTrust(config.trustProxy ?? false),
     logController: new RequestLog(),
     bodyLimit: limits.bodyBytes,
     http: {
@@ -72,9 +75,9 @@ export function buildApp({
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.server.maxConnections = limits.maxConnections;
   refuseConnect(app.server);
+  deferExpectations(app.server);
   app.setValidatorCompiler(validatorCompiler());
-  // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
-  app.removeContentTypeParser('text/plain');
+  registerBodyParsing(app);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('cf-ray', request.id);
@@ -84,6 +87,7 @@ export function buildApp({
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
       throw new ApiError('malformedRequest');
     }
+    refuseUnmetExpectation(request);
   });
   registerDraining(app);
   app.addHook(
@@ -94,12 +98,7 @@ export function buildApp({
       requests: config.rateLimit && new RateLimiter(counters, config.rateLimit, 'default', app.log),
     }),
   );
-  app.addHook('onRequest', async (request) => {
-    // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
-    if (request.routeOptions.schema?.body && !isJson(request.headers['content-type'])) {
-      throw new ApiError('unsupportedMediaType');
-    }
-  });
+  app.addHook('onRequest', checkBody);
 
   registerErrorHandler(app);
   registerNotFound(app);
@@ -113,8 +112,4 @@ export function buildApp({
     registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
   });
   return app;
-}
-
-function isJson(contentType: string | undefined): boolean {
-  return contentType !== undefined && /^application\/json\s*(;|$)/i.test(contentType);
 }

@@ -1,4 +1,5 @@
 // The only reader of process.env. Validates everything once and fails fast, naming every bad variable.
+import { isProxyAddress, type TrustProxy } from './http/client-address.ts';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -23,10 +24,10 @@ export interface Config {
   /** Share rate-limit counters across replicas through Redis; in-process counters otherwise. */
   redisUrl?: string;
   /**
-   * Which peers' X-Forwarded-For to believe for the client address (rate limits, logs): false (the
-   * default: the TCP peer), true (any), or a list of proxy addresses/CIDRs.
+   * Which X-Forwarded-For entries to believe for the client address (rate limits, logs): false (the
+   * default: the TCP peer), true (one proxy), a number of proxies, or a list of proxy addresses/CIDRs.
    */
-  trustProxy: boolean | string[];
+  trustProxy: TrustProxy;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
@@ -103,12 +104,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-function parseTrustProxy(text: string): Config['trustProxy'] | string {
+/** TRUST_PROXY: `false`, `true` (one proxy), a number of proxies, or proxy addresses/CIDRs (docs/security.md §4). */
+function parseTrustProxy(text: string): TrustProxy | string {
   if (text === 'false') return false;
   if (text === 'true') return true;
-  const addresses = text.split(',').map((a) => a.trim());
-  if (addresses.every((a) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) return addresses;
-  return `TRUST_PROXY must be false, true or a comma-separated list of proxy addresses/CIDRs, got ${JSON.stringify(text)}`;
+  if (/^\d{1,2}$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (bad.length === 0) return entries;
+  return (
+    'TRUST_PROXY must be false, true (one proxy), a number of proxies, or a comma-separated list of proxy ' +
+    `addresses/CIDRs; not an address or CIDR: ${bad.map((entry) => JSON.stringify(entry)).join(', ')}`
+  );
 }
 
 /** `sqlite:<path>` or `postgres://…` / `postgresql://…`; a string result is the problem found. */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { buildApp } from '../src/app.ts';
+import { LIMITS } from '../src/http/limits.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import {
   ACCOUNT,
@@ -20,13 +21,14 @@ import {
   validGroup,
 } from './support/app.ts';
 import { CF_RAY } from './support/envelope.ts';
+import { rawExchange, rawRequest } from './support/raw-http.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Response = Awaited<ReturnType<TestApp['request']>>;
 type Group = Record<string, unknown> & { id: string };
 
 const PERMISSIONS_DOC = /^https:\/\/developers\.cloudflare\.com\//;
-const ONE_MIB = 1024 * 1024;
+const OVER_THE_BODY_LIMIT = LIMITS.bodyBytes + 1;
 
 let t: TestApp;
 before(async () => {
@@ -390,11 +392,11 @@ const situations: Situation[] = [
   },
   // Authentication runs before the body is read: an unauthenticated client learns nothing about it.
   {
-    name: 'no credentials and a body over 1 MiB',
+    name: 'no credentials and a body over the size limit',
     headers: () => ({}),
     payload: {
       contentType: 'application/json',
-      body: JSON.stringify(validGroup({ name: 'x'.repeat(ONE_MIB) })),
+      body: JSON.stringify(validGroup({ name: 'x'.repeat(OVER_THE_BODY_LIMIT) })),
     },
     expect: onlyWithBody(MISSING),
   },
@@ -411,11 +413,11 @@ const situations: Situation[] = [
     expect: onlyWithBody(MISSING),
   },
   {
-    name: 'an unknown token and a body over 1 MiB',
+    name: 'an unknown token and a body over the size limit',
     headers: () => bearer(unknownToken),
     payload: {
       contentType: 'application/json',
-      body: JSON.stringify(validGroup({ name: 'x'.repeat(ONE_MIB) })),
+      body: JSON.stringify(validGroup({ name: 'x'.repeat(OVER_THE_BODY_LIMIT) })),
     },
     expect: onlyWithBody(INVALID),
   },
@@ -547,5 +549,91 @@ test('no /client/v4 route but the OpenAPI document answers without credentials',
   } finally {
     await app.close();
     await store.close();
+  }
+});
+
+test('answers 400 6003 to any credential header sent twice, whichever copy is valid', async () => {
+  // Node keeps the first Authorization and joins repeated X-Auth-* values, while a proxy in front may check
+  // the last one: over a real socket, the raw header list is what must decide (docs/contract.md §6).
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = t.app.server.address();
+  assert.ok(address && typeof address === 'object');
+  const { writer, key } = t.secrets;
+  const send = async (headers: [string, string][]) => {
+    const exchange = await rawExchange(
+      address.port,
+      rawRequest({ path: groupsUrl(), headers: [...headers, ['Connection', 'close']] }),
+    );
+    assert.equal(exchange.responses.length, 1);
+    return exchange.responses[0]!;
+  };
+  const cases: [string, [string, string][]][] = [
+    [
+      'two valid Authorization headers',
+      [
+        ['Authorization', `Bearer ${writer}`],
+        ['Authorization', `Bearer ${writer}`],
+      ],
+    ],
+    [
+      'a valid then a bogus Authorization',
+      [
+        ['Authorization', `Bearer ${writer}`],
+        ['authorization', 'Bearer rmt_x'],
+      ],
+    ],
+    [
+      'a bogus then a valid Authorization',
+      [
+        ['Authorization', 'Bearer rmt_x'],
+        ['AUTHORIZATION', `Bearer ${writer}`],
+      ],
+    ],
+    [
+      'two X-Auth-Key headers',
+      [
+        ['X-Auth-Email', KEY_EMAIL],
+        ['X-Auth-Key', key],
+        ['X-Auth-Key', key],
+      ],
+    ],
+    [
+      'two X-Auth-Email headers',
+      [
+        ['X-Auth-Email', KEY_EMAIL],
+        ['X-Auth-Email', KEY_EMAIL],
+        ['X-Auth-Key', key],
+      ],
+    ],
+    [
+      'a token and two X-Auth-Email headers',
+      [
+        ['Authorization', `Bearer ${writer}`],
+        ['X-Auth-Email', 'a@example.com'],
+        ['X-Auth-Email', 'b@example.com'],
+      ],
+    ],
+  ];
+  for (const [label, headers] of cases) {
+    const response = await send(headers);
+    assert.equal(response.status, 400, `${label}: ${response.body}`);
+    const body = JSON.parse(response.body);
+    assert.deepEqual(body.errors, [{ code: 6003, message: 'Invalid request headers' }], label);
+    assert.equal(response.headers['x-should-retry'], 'false', label);
+  }
+  // Each credential alone, and the token beside the legacy pair, are still accepted.
+  for (const headers of [
+    [['Authorization', `Bearer ${writer}`]],
+    [
+      ['X-Auth-Email', KEY_EMAIL],
+      ['X-Auth-Key', key],
+    ],
+    [
+      ['Authorization', `Bearer ${writer}`],
+      ['X-Auth-Email', KEY_EMAIL],
+      ['X-Auth-Key', key],
+    ],
+  ] as [string, string][][]) {
+    assert.equal((await send(headers)).status, 200, JSON.stringify(headers.map(([name]) => name)));
   }
 });

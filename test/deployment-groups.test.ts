@@ -255,6 +255,55 @@ describe('validation', () => {
     );
   });
 
+  test('names an array item by its field and index, and a field of an entry by its name', async () => {
+    const errors = await violations(
+      validGroup({
+        policy_ids: ['ok-0', 'ok-1', 'ok-2', 'p'.repeat(37)],
+        version_config: [{ target_environment: 'windows', version: 'v1' }],
+      }),
+    );
+    assert.deepEqual(
+      errors.map((e) => [e.source?.pointer, e.message]),
+      [
+        ['/version_config/0/version', 'version must look like 2026.6.822.0 (YYYY.M.BUILD.TRACK)'],
+        ['/policy_ids/3', 'policy_ids[3] must be at most 36 characters'],
+      ],
+    );
+  });
+
+  test('lists at most 100 violations, the last one counting the rest', async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `${'p'.repeat(37)}${i}`);
+    const errors = await violations(validGroup({ policy_ids: ids }));
+    assert.equal(errors.length, 100);
+    assert.deepEqual(
+      errors.slice(0, 99).map((e) => e.source?.pointer),
+      ids.slice(0, 99).map((_, i) => `/policy_ids/${i}`),
+    );
+    assert.deepEqual(errors[99], { code: 2001, message: '901 more violations not listed' });
+  });
+
+  test('reports an object with too many fields as one violation, without naming each field', async () => {
+    const fields = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`extra_${i}`, i]));
+    const body = await violations({ ...validGroup(), ...fields });
+    assert.deepEqual(
+      body.map((e) => [e.source?.pointer, e.message]),
+      [['', 'the request body must have at most 32 fields']],
+    );
+    const entry = await violations(
+      validGroup({ version_config: [{ target_environment: 'windows', version: '2026.6.822.0', ...fields }] }),
+    );
+    assert.deepEqual(
+      entry.map((e) => [e.source?.pointer, e.message]),
+      [['/version_config/0', 'version_config[0] must have at most 8 fields']],
+    );
+    // Within the bound, each unknown field is named.
+    const few = await violations({ ...validGroup(), extra_a: 1, extra_b: 2 });
+    assert.deepEqual(
+      few.map((e) => e.message),
+      ['extra_a is not a known field', 'extra_b is not a known field'],
+    );
+  });
+
   test('rejects a body that is not a JSON object', async () => {
     for (const body of ['[]', '"name"', 'null', '42']) {
       const errors = await violations(body);
@@ -444,6 +493,68 @@ describe('delete', () => {
   });
 });
 
+describe('requests without a body', () => {
+  // Cloudflare's Python SDK (httpx) sends `Content-Type: application/json` and no body with every DELETE.
+  const noBody = (contentType: string, contentLength?: string) => ({
+    authorization: `Bearer ${t.secrets.admin}`,
+    'content-type': contentType,
+    ...(contentLength === undefined ? {} : { 'content-length': contentLength }),
+  });
+
+  test('a DELETE with a Content-Type and no body is served as if the header were absent', async () => {
+    for (const [contentType, contentLength] of [
+      ['application/json', undefined],
+      ['application/json', '0'],
+      ['application/json; charset=utf-16', undefined],
+      ['text/plain', '0'],
+    ] as const) {
+      const label = `${contentType} ${contentLength ?? 'without Content-Length'}`;
+      const group = await create();
+      const deleted = await t.app.inject({
+        method: 'DELETE',
+        url: groupUrl(group.id),
+        headers: noBody(contentType, contentLength),
+      });
+      assert.equal(deleted.statusCode, 200, `${label}: ${deleted.body}`);
+      assert.deepEqual(deleted.json().result, { id: group.id });
+      const again = await t.app.inject({
+        method: 'DELETE',
+        url: groupUrl(group.id),
+        headers: noBody(contentType, contentLength),
+      });
+      assert.equal(again.statusCode, 404, label);
+      assert.equal(errorsOf(again)[0]?.code, 2002);
+    }
+  });
+
+  test('a GET with a Content-Type and no body is served too', async () => {
+    const group = await create();
+    const response = await t.app.inject({
+      url: groupUrl(group.id),
+      headers: noBody('application/json', '0'),
+    });
+    assert.equal(response.statusCode, 200, response.body);
+  });
+
+  test('a POST or PATCH with a JSON Content-Type and no body is still 400 code 2003', async () => {
+    const group = await create();
+    for (const [method, url] of [
+      ['POST', groupsUrl()],
+      ['PATCH', groupUrl(group.id)],
+    ] as const) {
+      for (const contentLength of [undefined, '0']) {
+        const response = await t.app.inject({
+          method,
+          url,
+          headers: noBody('application/json', contentLength),
+        });
+        assert.equal(response.statusCode, 400, `${method} ${contentLength}`);
+        assert.equal(errorsOf(response)[0]?.code, 2003);
+      }
+    }
+  });
+});
+
 describe('list', () => {
   const account = 'abcdefabcdefabcdefabcdefabcdef01';
   const created: { id: string }[] = [];
@@ -498,6 +609,36 @@ describe('list', () => {
     assert.equal(response.statusCode, 200);
   });
 
+  test('takes page and per_page in decimal digits only', async () => {
+    for (const query of [
+      'per_page=0x10',
+      'per_page=1e2',
+      'per_page=%2010',
+      'per_page=10%20',
+      'per_page=+10',
+      'page=1e308',
+      'page=0b1',
+      'page=Infinity',
+      `page=${'9'.repeat(400)}`,
+      'page=9007199254740992',
+    ]) {
+      const response = await t.request({ url: `${groupsUrl(account)}?${query}` });
+      assert.equal(response.statusCode, 400, query);
+      assert.deepEqual(
+        errorsOf(response).map((e) => [e.code, e.source?.parameter]),
+        [[2001, query.split('=')[0]]],
+        query,
+      );
+    }
+    const largest = await t.request({ url: `${groupsUrl(account)}?page=9007199254740991&per_page=010` });
+    assert.equal(largest.statusCode, 200);
+    assert.deepEqual(
+      [largest.json().result_info.page, largest.json().result_info.per_page],
+      [9007199254740991, 10],
+    );
+    assert.match(largest.body, /"page":9007199254740991,/);
+  });
+
   test('an account sees only its own groups', async () => {
     const lonely = 'abcdefabcdefabcdefabcdefabcdef02';
     const body = (await t.request({ url: groupsUrl(lonely) })).json();
@@ -550,7 +691,58 @@ describe('request format', () => {
     }
   });
 
-  test('a body over 1 MiB is 413', async () => {
+  test('a body whose charset is not UTF-8 is 415, and UTF-8 in any case is accepted', async () => {
+    const body = JSON.stringify(validGroup({ name: 'Café' }));
+    const post = (contentType: string) =>
+      t.request({ method: 'POST', url: groupsUrl(), body, headers: { 'content-type': contentType } });
+    for (const contentType of [
+      'application/json; charset=latin1',
+      'application/json; charset=ISO-8859-1',
+      'application/json; charset=utf-16',
+      'application/json;charset="utf-16le"',
+      'application/json;charset=utf8',
+    ]) {
+      const response = await post(contentType);
+      assert.equal(response.statusCode, 415, contentType);
+      assert.equal(errorsOf(response)[0]?.code, 2006);
+    }
+    for (const contentType of [
+      'application/json; charset=utf-8',
+      'application/json; charset="UTF-8"',
+      'application/json;CHARSET=Utf-8',
+    ]) {
+      const response = await post(contentType);
+      assert.equal(response.statusCode, 200, `${contentType}: ${response.body}`);
+      assert.equal(response.json().result.name, 'Café');
+    }
+  });
+
+  test('bytes that are not valid UTF-8 are 400 code 2003, never stored as U+FFFD', async () => {
+    const before = (await t.request({ url: groupsUrl() })).json().result_info.total_count;
+    for (const name of [
+      Buffer.from('Caf\xe9', 'latin1'),
+      Buffer.from([0xed, 0xa0, 0x80]), // an encoded surrogate
+      Buffer.from([0xc0, 0xaf]), // an overlong encoding
+      Buffer.from([0xf0, 0x9f, 0x98]), // a truncated sequence
+    ]) {
+      const payload = Buffer.concat([
+        Buffer.from('{"name":"'),
+        name,
+        Buffer.from('","version_config":[{"target_environment":"windows","version":"2026.6.822.0"}]}'),
+      ]);
+      const response = await t.app.inject({
+        method: 'POST',
+        url: groupsUrl(),
+        headers: { authorization: `Bearer ${t.secrets.admin}`, 'content-type': 'application/json' },
+        payload,
+      });
+      assert.equal(response.statusCode, 400, name.toString('hex'));
+      assert.equal(errorsOf(response)[0]?.code, 2003);
+    }
+    assert.equal((await t.request({ url: groupsUrl() })).json().result_info.total_count, before);
+  });
+
+  test('a body over the limit is 413', async () => {
     const response = await t.request({
       method: 'POST',
       url: groupsUrl(),

@@ -47,6 +47,8 @@ test('the oracle follows docs/contract.md §4, §6 and §7 on the contract’s o
     [ok],
   );
   assert.deepEqual(queryVerdict([['per_page', '101']]).allowed, [{ status: 400, code: 2001 }]);
+  assert.deepEqual(queryVerdict([['page', '9007199254740991']]).allowed, [ok]);
+  assert.deepEqual(queryVerdict([['page', '9007199254740992']]).allowed, [{ status: 400, code: 2001 }]);
   const body = Buffer.from(
     '{"name":"x","version_config":[{"target_environment":"windows","version":"2026.6.822.0"}]}',
   );

@@ -2,7 +2,9 @@
 // authentications per client address always, counters shared through Redis across replicas.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { parseRateLimit, RedisCounters } from '../src/http/rate-limit.ts';
 import { ACCOUNT, createTestApp, groupsUrl } from './support/app.ts';
 
@@ -80,23 +82,111 @@ test('limits failed authentications per client address without locking out valid
   }
 });
 
+/** One failed authentication arriving from `remoteAddress` with `forwardedFor`; resolves to its status. */
+async function failFrom(app: FastifyInstance, remoteAddress: string, forwardedFor: string): Promise<number> {
+  const response = await app.inject({
+    url: groupsUrl(),
+    remoteAddress,
+    headers: { authorization: 'Bearer rmt_guess', 'x-forwarded-for': forwardedFor },
+  });
+  return response.statusCode;
+}
+
 test('behind a trusted proxy, counts failures per forwarded client address', async () => {
   const t = await createTestApp({
     authFailureLimit: { limit: 1, windowSeconds: DAY },
     trustProxy: ['10.0.0.1'],
   });
   try {
-    const attempt = (forwardedFor: string) =>
-      t.app.inject({
-        url: groupsUrl(),
-        remoteAddress: '10.0.0.1',
-        headers: { authorization: 'Bearer rmt_guess', 'x-forwarded-for': forwardedFor },
-      });
-    assert.equal((await attempt('198.51.100.1')).statusCode, 403);
-    assert.equal((await attempt('198.51.100.1')).statusCode, 429);
-    assert.equal((await attempt('198.51.100.2')).statusCode, 403, 'another client behind the same proxy');
+    const attempt = (forwardedFor: string) => failFrom(t.app, '10.0.0.1', forwardedFor);
+    assert.equal(await attempt('198.51.100.1'), 403);
+    assert.equal(await attempt('198.51.100.1'), 429);
+    assert.equal(await attempt('198.51.100.2'), 403, 'another client behind the same proxy');
+    // A client that reaches the server directly is its own TCP address, whatever it forwards.
+    assert.equal(await failFrom(t.app, '203.0.113.50', '6.6.6.1'), 403);
+    assert.equal(await failFrom(t.app, '203.0.113.50', '6.6.6.2'), 429);
   } finally {
     await t.close();
+  }
+});
+
+test('behind TRUST_PROXY=true, a client cannot choose its address: only the proxy’s entry counts', async () => {
+  // `true` is one proxy: the client is the right-most X-Forwarded-For entry, the one the proxy added. The
+  // entries left of it are whatever the client sent, so rotating them must not reset the limit.
+  const t = await createTestApp({ authFailureLimit: { limit: 2, windowSeconds: DAY }, trustProxy: true });
+  try {
+    const statuses: number[] = [];
+    for (let i = 1; i <= 4; i++) statuses.push(await failFrom(t.app, '10.0.0.1', `6.6.6.${i}, 203.0.113.9`));
+    assert.deepEqual(statuses, [403, 403, 429, 429]);
+    assert.equal(
+      await failFrom(t.app, '10.0.0.1', '6.6.6.1, 203.0.113.10'),
+      403,
+      'another client behind the same proxy has its own budget',
+    );
+  } finally {
+    await t.close();
+  }
+});
+
+test('TRUST_PROXY as a number trusts that many proxies, and a list only the proxies it names', async () => {
+  const t = await createTestApp();
+  try {
+    for (const trustProxy of [2, ['10.0.0.0/8']]) {
+      const app = buildApp({
+        config: {
+          logLevel: 'silent',
+          targetEnvironments: ['windows'],
+          authFailureLimit: { limit: 1, windowSeconds: DAY },
+          trustProxy,
+        },
+        store: t.store,
+      });
+      const label = JSON.stringify(trustProxy);
+      try {
+        // Two proxies: 10.0.0.1 added the client's address, 10.0.0.2 is the TCP peer.
+        assert.equal(await failFrom(app, '10.0.0.2', '6.6.6.1, 198.51.100.7, 10.0.0.1'), 403, label);
+        assert.equal(await failFrom(app, '10.0.0.2', '6.6.6.2, 198.51.100.7, 10.0.0.1'), 429, label);
+        assert.equal(await failFrom(app, '10.0.0.2', '6.6.6.3, 198.51.100.8, 10.0.0.1'), 403, label);
+      } finally {
+        await app.close();
+      }
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+test('TRUST_PROXY is validated strictly at start', () => {
+  const trust = (value: string) => loadConfig({ TRUST_PROXY: value }).trustProxy;
+  assert.equal(trust('false'), false);
+  assert.equal(trust('true'), true);
+  assert.equal(trust('2'), 2);
+  assert.deepEqual(trust('10.0.0.1, 10.0.0.0/8,::1, fd00::/8, loopback'), [
+    '10.0.0.1',
+    '10.0.0.0/8',
+    '::1',
+    'fd00::/8',
+    'loopback',
+  ]);
+  for (const bad of [
+    'bad',
+    'yes',
+    '1.2.3.4/999',
+    '1.2.3.4/33',
+    '::1/129',
+    '::g',
+    '1.2.3',
+    '10.0.0.1,',
+    '-1',
+    '10.0.0.0/8/8',
+    '100',
+  ]) {
+    assert.throws(
+      () => loadConfig({ TRUST_PROXY: bad }),
+      (error: unknown) =>
+        error instanceof ConfigError && error.problems.some((p) => p.startsWith('TRUST_PROXY')),
+      bad,
+    );
   }
 });
 

@@ -9,6 +9,7 @@ import Cloudflare from 'cloudflare';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { callApi } from './support/api.ts';
 import { assertCloudflareShape, checked } from './support/cloudflare-spec.ts';
+import { rawExchange, rawRequest } from './support/raw-http.ts';
 import { type RunningServer, runCli, startServer } from './support/server.ts';
 
 const KEY_EMAIL = 'ops@example.com';
@@ -324,4 +325,193 @@ test('policy_ids null and [] round-trip through the SDK unchanged', async () => 
 
   await groups.delete(withoutPolicies.id, { account_id: ACCOUNT });
   await groups.delete(emptyPolicies.id, { account_id: ACCOUNT });
+});
+
+// ---- what each official client puts on the wire ------------------------------------------------
+// Read from the clients' sources (docs/security.md §10): cloudflare-python (src/cloudflare/_base_client.py,
+// resources/zero_trust/devices/deployment_groups.py; httpx sends no Content-Length on a bodiless DELETE
+// and Content-Length: 0 on a bodiless POST/PATCH), cloudflare-go (internal/requestconfig/requestconfig.go,
+// zero_trust/devicedeploymentgroup.go; Terraform's resource sends its own JSON through the same client),
+// cloudflare-typescript (src/client.ts, src/internal/utils/query.ts). None sends an idempotency header;
+// all send their retry count; queries are `page=1&per_page=50`, arrays repeated, booleans `true`/`false`.
+
+type Shape = {
+  client: 'Python' | 'Go' | 'TypeScript';
+  what: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The path below /client/v4, given the group the case works on. */
+  path: (groupId: string) => string;
+  body?: string;
+  status: number;
+};
+
+const PYTHON_HEADERS: [string, string][] = [
+  ['Accept', 'application/json'],
+  ['Accept-Encoding', 'gzip, deflate'],
+  ['Connection', 'keep-alive'],
+  ['User-Agent', 'Cloudflare/Python 4.3.1'],
+  ['X-Stainless-Lang', 'python'],
+  ['X-Stainless-Package-Version', '4.3.1'],
+  ['X-Stainless-OS', 'Linux'],
+  ['X-Stainless-Arch', 'x64'],
+  ['X-Stainless-Runtime', 'CPython'],
+  ['X-Stainless-Runtime-Version', '3.12.3'],
+  ['x-stainless-retry-count', '0'],
+  ['x-stainless-read-timeout', '60.0'],
+  ['API-Version', '2026-07-01'],
+];
+const GO_HEADERS: [string, string][] = [
+  ['User-Agent', 'Cloudflare/Go 6.0.0'],
+  ['Accept', 'application/json'],
+  ['X-Stainless-Retry-Count', '0'],
+  ['X-Stainless-Lang', 'go'],
+  ['X-Stainless-Package-Version', '6.0.0'],
+  ['X-Stainless-Os', 'Linux'],
+  ['X-Stainless-Arch', 'x64'],
+  ['X-Stainless-Runtime', 'go'],
+  ['X-Stainless-Runtime-Version', 'go1.24.4'],
+  ['Accept-Encoding', 'gzip'],
+];
+const TYPESCRIPT_HEADERS: [string, string][] = [
+  ['accept', 'application/json'],
+  ['user-agent', 'Cloudflare/JS 5.2.0'],
+  ['api-version', '2026-07-01'],
+  ['x-stainless-retry-count', '1'],
+  ['x-stainless-timeout', '60'],
+  ['x-stainless-lang', 'js'],
+  ['x-stainless-package-version', '5.2.0'],
+  ['x-stainless-os', 'Linux'],
+  ['x-stainless-arch', 'x64'],
+  ['x-stainless-runtime', 'node'],
+  ['x-stainless-runtime-version', 'v20.20.2'],
+  ['accept-language', '*'],
+  ['sec-fetch-mode', 'cors'],
+  ['accept-encoding', 'gzip, deflate'],
+];
+const CLIENT_HEADERS = { Python: PYTHON_HEADERS, Go: GO_HEADERS, TypeScript: TYPESCRIPT_HEADERS };
+
+const collectionPath = `/accounts/${ACCOUNT}/devices/deployment-groups`;
+const itemPath = (id: string) => `${collectionPath}/${id}`;
+const SHAPES: Shape[] = [
+  {
+    client: 'Python',
+    what: 'list with page and per_page',
+    method: 'GET',
+    path: () => `${collectionPath}?page=1&per_page=50`,
+    status: 200,
+  },
+  {
+    client: 'Python',
+    what: 'create, JSON with spaces after separators',
+    method: 'POST',
+    path: () => collectionPath,
+    body: '{"name": "Python ring", "version_config": [{"target_environment": "windows", "version": "2026.6.822.0"}]}',
+    status: 200,
+  },
+  {
+    client: 'Python',
+    what: 'edit with no fields: {}',
+    method: 'PATCH',
+    path: itemPath,
+    body: '{}',
+    status: 200,
+  },
+  {
+    client: 'Python',
+    what: 'delete: Content-Type: application/json, no body, no Content-Length',
+    method: 'DELETE',
+    path: itemPath,
+    status: 200,
+  },
+  { client: 'Python', what: 'delete again', method: 'DELETE', path: itemPath, status: 404 },
+  {
+    client: 'Go',
+    what: 'list with page, per_page and extra repeated and boolean parameters',
+    method: 'GET',
+    path: () => `${collectionPath}?page=2&per_page=1&tag=a&tag=b&verbose=true`,
+    status: 200,
+  },
+  {
+    client: 'Go',
+    what: 'create, & < > escaped as encoding/json does',
+    method: 'POST',
+    path: () => collectionPath,
+    body: '{"name":"R\\u0026D \\u003cring\\u003e","version_config":[{"target_environment":"windows","version":"2026.6.822.0"}]}',
+    status: 200,
+  },
+  {
+    client: 'Go',
+    what: 'edit with only the account: {}',
+    method: 'PATCH',
+    path: itemPath,
+    body: '{}',
+    status: 200,
+  },
+  {
+    client: 'Go',
+    what: 'Terraform update with policy_ids removed: null',
+    method: 'PATCH',
+    path: itemPath,
+    body: '{"name":"Terraform ring","policy_ids":null,"version_config":[{"target_environment":null,"version":"2026.6.822.0"}]}',
+    status: 200,
+  },
+  { client: 'Go', what: 'delete: no Content-Type, no body', method: 'DELETE', path: itemPath, status: 200 },
+  { client: 'Go', what: 'delete again', method: 'DELETE', path: itemPath, status: 404 },
+  {
+    client: 'TypeScript',
+    what: 'list on a retry',
+    method: 'GET',
+    path: () => `${collectionPath}?page=1&per_page=50`,
+    status: 200,
+  },
+  {
+    client: 'TypeScript',
+    what: 'edit with no fields: {}',
+    method: 'PATCH',
+    path: itemPath,
+    body: '{}',
+    status: 200,
+  },
+  { client: 'TypeScript', what: 'delete: no body', method: 'DELETE', path: itemPath, status: 200 },
+];
+
+test('every request shape of the official clients is served, over a real socket', async () => {
+  const port = Number(new URL(server.baseUrl).port);
+  const groups = client({ apiToken: operatorToken }).zeroTrust.devices.deploymentGroups;
+  const targets = new Map<string, string>();
+  for (const shape of SHAPES) {
+    if (!targets.has(shape.client)) {
+      const group = await groups.create({
+        account_id: ACCOUNT,
+        name: `${shape.client} target`,
+        version_config: version('2026.6.822.0'),
+      });
+      targets.set(shape.client, group.id);
+    }
+    const path = `/client/v4${shape.path(targets.get(shape.client)!)}`;
+    const headers: [string, string][] = [
+      ...CLIENT_HEADERS[shape.client],
+      ['Authorization', `Bearer ${operatorToken}`],
+      // Python's default Content-Type stays on every request but a GET; the others send one with a body.
+      ...((shape.client === 'Python' ? shape.method !== 'GET' : shape.body !== undefined)
+        ? ([['Content-Type', 'application/json']] as [string, string][])
+        : []),
+    ];
+    const exchange = await rawExchange(
+      port,
+      rawRequest({ method: shape.method, path, headers, body: shape.body }),
+      {
+        endAfterMs: 50,
+      },
+    );
+    const label = `${shape.client}: ${shape.what}`;
+    assert.equal(exchange.responses.length, 1, `${label}: ${exchange.rest}`);
+    const response = exchange.responses[0]!;
+    assert.equal(response.status, shape.status, `${label}: ${response.body}`);
+    const body = JSON.parse(response.body);
+    if (shape.status === 200) assertCloudflareShape(shape.method, path, body);
+    else assert.equal(body.errors[0].code, 2002, label);
+    if (shape.body?.includes('u0026')) assert.equal(body.result.name, 'R&D <ring>');
+    if (shape.body?.includes('"policy_ids":null')) assert.equal(body.result.policy_ids, null);
+  }
 });

@@ -247,6 +247,21 @@ test('never writes a secret, its random part or its hash to the logs or to any r
   await call('GET', `${collection()}?api_token=${secrets.writer}`, bearer(secrets.writer!));
   await call('GET', `/client/v4/${secrets.writer}`, {});
   await call('GET', `/client/v4/accounts/${secrets.key}/devices/deployment-groups`, bearer(secrets.writer!));
+  // ... wherever the secret starts, and however much of it is percent-encoded, once or twice.
+  const writer = secrets.writer!;
+  const hex = (text: string, i: number) => `%${text.charCodeAt(i).toString(16)}`;
+  for (const path of [
+    `${collection()}?auth=Bearer%20${writer}`,
+    `/client/v4/x%22${writer}`,
+    `/client/v4/a_${writer}`,
+    `/client/v4/${hex(writer, 0)}${writer.slice(1)}`,
+    `/client/v4/%25${hex(writer, 0).slice(1)}${writer.slice(1)}`,
+    `/client/v4/${writer.slice(0, 4)}${hex(writer, 4)}${hex(writer, 5)}${writer.slice(6)}`,
+    `/client/v4/${Array.from(secrets.key!, (_, i) => hex(secrets.key!, i)).join('')}`,
+  ]) {
+    await call('GET', path, {});
+    await call('GET', path, bearer(writer));
+  }
 
   // 429: the per-credential limit (RATE_LIMIT) ...
   // Windows are fixed and aligned to the minute: allow for one window boundary passing mid-loop.
@@ -292,6 +307,13 @@ test('never writes a secret, its random part or its hash to the logs or to any r
   const lines = stdout.split('\n').filter((line) => line !== '');
   for (const line of lines) JSON.parse(line);
   assert.ok(lines.length > 500, `${lines.length} log lines`);
+  // A reader decodes a URL: search the percent-decoded text too (twice decoded, for double encoding).
+  const decoded = (text: string) =>
+    text.replace(/%([0-9a-f]{2})/gi, (_, code: string) => String.fromCharCode(Number.parseInt(code, 16)));
+  const searched = {
+    logs: `${logs}\n${decoded(decoded(logs))}`,
+    response: `${transcript}\n${decoded(decoded(transcript))}`,
+  };
   const leaks: string[] = [];
   for (const [name, secret] of Object.entries(secrets)) {
     const randomPart = secret.slice(4);
@@ -307,8 +329,8 @@ test('never writes a secret, its random part or its hash to the logs or to any r
       'sha256 base64url': digest.toString('base64url'),
     };
     for (const [form, value] of Object.entries(forms)) {
-      if (logs.includes(value)) leaks.push(`${name} (${form}) in the logs`);
-      if (transcript.includes(value)) leaks.push(`${name} (${form}) in a response`);
+      if (searched.logs.includes(value)) leaks.push(`${name} (${form}) in the logs`);
+      if (searched.response.includes(value)) leaks.push(`${name} (${form}) in a response`);
       if (cliOutput.includes(value)) leaks.push(`${name} (${form}) in the CLI's messages`);
     }
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { callApi } from './support/api.ts';
 import { ACCOUNT } from './support/app.ts';
 import { assertErrorEnvelope } from './support/envelope.ts';
 import { openConnection, parseResponses, rawRequest } from './support/raw-http.ts';
@@ -80,16 +81,12 @@ test('drains 32 in-flight writes on keep-alive connections on SIGTERM, refuses n
   // Twelve groups to PATCH while the server shuts down.
   const targets: string[] = [];
   for (let i = 0; i < 12; i++) {
-    const response = await fetch(server.baseUrl + COLLECTION.slice('/client/v4'.length), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: `to patch ${i}`,
-        version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
-      }),
+    const response = await callApi(server.baseUrl, token, 'POST', COLLECTION.slice('/client/v4'.length), {
+      name: `to patch ${i}`,
+      version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
     });
     assert.equal(response.status, 200);
-    targets.push((await response.json()).result.id);
+    targets.push(response.body.result.id);
   }
 
   // 32 keep-alive connections, each proven reusable by a first, complete request.

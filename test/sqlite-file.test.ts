@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { callApi } from './support/api.ts';
 import { ROOT, type RunningServer, startServer } from './support/server.ts';
 
 interface Run {
@@ -59,9 +60,7 @@ describe('one server per SQLite file', () => {
     // Admin commands go on working on the served file, and the server sees what they wrote.
     const created = ringmaster(['tokens', 'create', '--all-accounts', '--permission', 'read'], url);
     assert.equal(created.status, 0, created.stderr);
-    const verified = await fetch(`${running.baseUrl}/user/tokens/verify`, {
-      headers: { authorization: `Bearer ${created.stdout.trim()}` },
-    });
+    const verified = await callApi(running.baseUrl, created.stdout.trim(), 'GET', '/user/tokens/verify');
     assert.equal(verified.status, 200);
     assert.equal(ringmaster(['tokens', 'list'], url).status, 0);
     const exported = ringmaster(['db', 'export'], url);

@@ -1,13 +1,13 @@
 // Authentication and authorization (docs/contract.md §6), as one onRequest hook: it runs before the body is
-// read, so an unauthenticated client learns nothing about validation and cannot make us parse 1 MiB.
+// read, so an unauthenticated client learns nothing about validation and cannot make us parse its body.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCOUNT_ID } from '../accounts.ts';
-import { ApiError, ERRORS, type ErrorDetail } from '../errors.ts';
+import { ApiError, forbiddenError, malformedCredentialsError } from '../errors.ts';
 import type { Credential, Permission } from '../tokens/model.ts';
 import { SECRET_SHAPE } from '../tokens/secrets.ts';
 import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';
-import { noRouteError } from './not-found.ts';
+import { notFound } from './not-found.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
@@ -19,8 +19,6 @@ declare module 'fastify' {
     credential?: Credential;
   }
 }
-
-const PERMISSIONS_DOC = 'https://developers.cloudflare.com/fundamentals/api/reference/permissions/';
 
 export interface AuthOptions {
   tokens: TokenService;
@@ -35,8 +33,9 @@ export function authenticate({ tokens, failures, requests }: AuthOptions) {
     const required = request.routeOptions.config.auth;
     if (required === undefined) return;
     const accountId = (request.params as { account_id?: string }).account_id;
-    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw noRouteError(request.url);
+    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw notFound(request.url);
 
+    if (repeatsCredentialHeader(request.raw.rawHeaders)) throw new ApiError('malformedCredentials');
     const presented = presentedCredential(request.headers);
     const verification = await tokens.verify(presented);
     if (!verification.ok || (required === 'verify' && presented.kind !== 'token')) {
@@ -54,9 +53,7 @@ export function authenticate({ tokens, failures, requests }: AuthOptions) {
       if (!decision.allowed) throw new ApiError('rateLimited', { headers });
     }
     if (required !== 'verify' && (accountId === undefined || !grants(credential, accountId, required))) {
-      throw new ApiError('forbidden', {
-        details: [{ ...detail('forbidden'), documentation_url: PERMISSIONS_DOC }],
-      });
+      throw forbiddenError();
     }
     request.credential = credential;
   };
@@ -68,25 +65,33 @@ export function presentedCredential(headers: FastifyRequest['headers']): Present
   if (authorization !== undefined) {
     const token = /^Bearer +(\S+)$/i.exec(authorization)?.[1];
     if (token === undefined || !SECRET_SHAPE.test(token)) {
-      throw malformed(6111, 'Invalid format for Authorization header');
+      throw malformedCredentialsError('authorizationFormat');
     }
     return { kind: 'token', secret: token };
   }
   const key = headers['x-auth-key'];
   const email = headers['x-auth-email'];
   if (typeof key === 'string' && typeof email === 'string' && key !== '' && email !== '') {
-    if (!SECRET_SHAPE.test(key)) throw malformed(6103, 'Invalid format for X-Auth-Key header');
+    if (!SECRET_SHAPE.test(key)) throw malformedCredentialsError('authKeyFormat');
     return { kind: 'key', email, secret: key };
   }
   throw new ApiError('missingCredentials');
 }
 
-function detail(key: keyof typeof ERRORS): ErrorDetail {
-  return { code: ERRORS[key].code, message: ERRORS[key].message };
-}
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-auth-key', 'x-auth-email']);
 
-function malformed(code: number, message: string): ApiError {
-  return new ApiError('malformedCredentials', {
-    details: [{ ...detail('malformedCredentials'), error_chain: [{ code, message }] }],
-  });
+/**
+ * True when a credential header comes more than once (docs/contract.md §6). Node keeps the first
+ * `Authorization` and joins repeated `X-Auth-*` values, while a proxy in front may check the last one:
+ * the two must never read different credentials, so the raw header list decides.
+ */
+function repeatsCredentialHeader(rawHeaders: string[]): boolean {
+  const seen = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    if (!CREDENTIAL_HEADERS.has(name)) continue;
+    if (seen.has(name)) return true;
+    seen.add(name);
+  }
+  return false;
 }

@@ -1,14 +1,11 @@
-// The one place errors become responses. Every failure is a Cloudflare envelope with a stable code;
-// 5xx hide their details from the client and are logged with the request's ray id.
+// The one place errors become responses. Every failure is a Cloudflare envelope with a stable code from
+// src/errors.ts; 5xx hide their details from the client and are logged with the request's ray id.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, validationError } from '../errors.ts';
+import { ApiError, bodyTooLargeError, internalError, validationError } from '../errors.ts';
 import { StoreUnavailableError } from '../store/store.ts';
 import { failure } from './envelope.ts';
-import { noRouteError } from './not-found.ts';
+import { notFound } from './not-found.ts';
 import { toViolations } from './validation.ts';
-
-/** How long a client should wait before retrying a 503 (seconds). */
-const RETRY_AFTER_SECONDS = '1';
 
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler(sendError);
@@ -22,22 +19,16 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   const apiError = toApiError(error, request);
   if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
   reply.header('cf-ray', request.id);
-  // The SDKs retry 408, 409, 429 and 5xx; a deterministic 4xx must not be re-sent (docs/contract.md §5).
-  if (apiError.status < 500 && apiError.status !== 408 && apiError.status !== 429) {
-    reply.header('x-should-retry', 'false');
-  }
   return reply.status(apiError.status).headers(apiError.headers).send(failure(apiError.details));
 }
 
 function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
   if (error instanceof ApiError) return error;
-  if (error instanceof StoreUnavailableError) {
-    return new ApiError('unavailable', { headers: { 'retry-after': RETRY_AFTER_SECONDS } });
-  }
+  if (error instanceof StoreUnavailableError) return new ApiError('unavailable');
   if (error.validation) return validationError(toViolations(error.validation, error.validationContext));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('bodyTooLarge');
+      return bodyTooLargeError(request.routeOptions.bodyLimit);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('unsupportedMediaType');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -46,13 +37,11 @@ function toApiError(error: FastifyError, request: FastifyRequest): ApiError {
       return new ApiError('invalidJson');
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return noRouteError(request.url);
+      return notFound(request.url);
     // The client went away while its body was arriving (Node's "aborted"): no one reads this answer,
     // and it is not a server fault, so it must not be logged or counted as a 500.
     case 'ECONNRESET':
       return new ApiError('malformedRequest');
   }
-  return new ApiError('internal', {
-    details: [{ code: 2008, message: `Internal server error (ray ${request.id})` }],
-  });
+  return internalError(request.id);
 }

@@ -2,12 +2,19 @@
 // cut off with the same Cloudflare envelope as every other failure — Node's own bare answers would not be.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import { ERRORS, type ErrorKey } from '../errors.ts';
+import { ApiError, type ErrorKey } from '../errors.ts';
+import { failure } from './envelope.ts';
 import { newRayId } from './ray.ts';
 
 export const LIMITS = {
-  /** Request body (docs/contract.md §4); more → 413. */
-  bodyBytes: 1024 * 1024,
+  /**
+   * Request body, for every route that does not set its own `bodyLimit` (docs/contract.md §4); more → 413,
+   * naming the route's limit. The largest valid group is ~41 KB as most encoders write it and ~227 KB in the
+   * most escaped form JSON allows (every character of 1,000 policy IDs as `\u0026`, as Go's encoding/json
+   * writes `&`, `<` and `>`): 256 KiB takes every valid group and bounds what one request makes the server
+   * parse. A route that needs more (a bulk request) sets `bodyLimit` in its route options.
+   */
+  bodyBytes: 256 * 1024,
   /** All request headers together (Node's default); more → 431. */
   headerBytes: 16 * 1024,
   /** Until the last header byte has arrived (slowloris); slower → 408. */
@@ -51,13 +58,19 @@ export function refuseConnect(server: http.Server): void {
 
 /** Writes an error envelope straight to the socket, for answers made outside Fastify. */
 function answerAndClose(socket: Socket, key: ErrorKey): void {
-  const { status, code, message } = ERRORS[key];
-  const body = JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null });
+  const error = new ApiError(key);
+  const body = JSON.stringify(failure(error.details));
+  const headers = {
+    ...error.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cf-ray': newRayId(),
+    connection: 'close',
+  };
   if (socket.writable) {
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.write(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `cf-ray: ${newRayId()}\r\n${status === 408 ? '' : 'x-should-retry: false\r\n'}connection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status]}\r\n${head.join('')}\r\n${body}`,
     );
   }
   socket.destroy();

@@ -1,22 +1,17 @@
 // Unknown routes (404, codes 7003 + 7000) and known routes asked with the wrong method (405, 2010),
 // shaped like Cloudflare's own answers (docs/contract.md §7).
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import { ApiError } from '../errors.ts';
+import { ApiError, noRouteError } from '../errors.ts';
 import { redactSecrets } from '../tokens/secrets.ts';
 
-export function noRouteError(url: string): ApiError {
-  const path = redactSecrets(url.split('?', 1)[0] as string);
-  return new ApiError('noRoute', {
-    details: [
-      { code: 7003, message: `Could not route to ${path}, perhaps your object identifier is invalid?` },
-      { code: 7000, message: 'No route for that URI' },
-    ],
-  });
+/** The 404 for `url`, echoing its path with anything shaped like a secret masked. */
+export function notFound(url: string): ApiError {
+  return noRouteError(redactSecrets(url.split('?', 1)[0] as string));
 }
 
 export function registerNotFound(app: FastifyInstance): void {
   app.setNotFoundHandler(async (request) => {
-    throw noRouteError(request.url);
+    throw notFound(request.url);
   });
 }
 

@@ -4,9 +4,18 @@ import { Type } from '@sinclair/typebox';
 import type { PageRequest } from '../store/store.ts';
 import type { ResultInfo } from './envelope.ts';
 
-// Optional, with defaults that validation fills in: handlers always see both as numbers.
+// Optional, with defaults that validation fills in: handlers always see both as numbers. Both are written in
+// decimal digits (http/validation.ts); `page` stops at the largest integer a JSON number carries exactly, so
+// it is echoed in result_info exactly as sent.
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'The page number to return.' })),
+  page: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+      default: 1,
+      description: 'The page number to return.',
+    }),
+  ),
   per_page: Type.Optional(
     Type.Integer({
       minimum: 1,

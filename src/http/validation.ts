@@ -1,6 +1,11 @@
-// Schema validation: one Ajv for bodies (no coercion, every error reported) and one for the query string
-// and path (strings coerced to numbers), plus the one mapping from Ajv errors to 2001 violations with a
-// JSON Pointer into the body or the name of the query parameter (docs/contract.md §4).
+// Schema validation: one Ajv for bodies (no coercion, every violation reported) and one for the query string
+// and path (strings coerced to numbers, written in decimal digits only), plus the one mapping from Ajv errors
+// to 2001 violations with a JSON Pointer into the body or the name of the query parameter (docs/contract.md §4).
+//
+// Reporting every violation must not let a request make the answer, the time or the memory grow with its
+// size (docs/contract.md §4): every array in a body schema has `maxItems` and every object `maxProperties`
+// (checked when the schema compiles), and an array or object over its limit is one violation — its items and
+// properties are checked only once its size is within bounds (`gateOversized`).
 import {
   Ajv,
   type ErrorObject,
@@ -49,6 +54,8 @@ const uniqueBy: FuncKeywordDefinition = {
 const errorMessage = { keyword: 'errorMessage', schemaType: 'string' } as const;
 
 function newBodyAjv(): Ajv {
+  // `verbose` puts the failing schema on each error: `describe` reads `nullable` and `errorMessage` there.
+  // Errors hold references, not copies, and their number is bounded (see above).
   const ajv = new Ajv({ allErrors: true, verbose: true, coerceTypes: false, useDefaults: false });
   ajv.addKeyword(uniqueBy);
   ajv.addKeyword(errorMessage);
@@ -62,39 +69,116 @@ function newParameterAjv(): Ajv {
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const body = newBodyAjv();
   const parameters = newParameterAjv();
-  return ({ schema, httpPart }) =>
-    httpPart === 'body'
-      ? body.compile(schema as object)
-      : finiteNumbersOnly(parameters.compile(schema as object), schema as ObjectSchema);
+  return ({ schema, httpPart, url }) => {
+    if (httpPart !== 'body')
+      return decimalIntegersOnly(parameters.compile(schema as object), schema as Schema);
+    assertBounded(schema as Schema, `${url} body`);
+    return body.compile(gateOversized(schema as Schema));
+  };
 }
 
-interface ObjectSchema {
-  properties?: Record<string, { type?: string }>;
+/** The parts of a JSON Schema node these functions look at. */
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  maxItems?: number;
+  maxProperties?: number;
+  nullable?: boolean;
+  errorMessage?: string;
+  [keyword: string]: unknown;
+}
+
+function hasType(schema: Schema, type: string): boolean {
+  return schema.type === type || (Array.isArray(schema.type) && schema.type.includes(type));
 }
 
 /**
- * Ajv coerces "Infinity" or "1e400" in a query string to Infinity and then, seeing no finite number,
- * skips `minimum` and `maximum` (strictNumbers): Infinity would reach the handler (a 500 from the
- * serializer or SQLite). Coerced values must be finite numbers; anything else fails its type.
+ * Refuses, when the route is registered, a body schema with an array lacking `maxItems` or an object lacking
+ * `maxProperties`: such a schema would let one request produce errors, time and memory in proportion to its
+ * size. Untyped nodes (accepted and ignored, such as the read-only `id`) are never looked into.
  */
-function finiteNumbersOnly(validate: ValidateFunction, schema: ObjectSchema) {
-  const checked = (data: unknown): boolean => {
-    const valid = validate(data);
-    checked.errors = validate.errors;
-    if (!valid || data === null || typeof data !== 'object') return valid;
-    const infinite = Object.entries(data).filter(
-      ([, value]) => typeof value === 'number' && !Number.isFinite(value),
+function assertBounded(schema: Schema, at: string): void {
+  if (hasType(schema, 'array') && schema.maxItems === undefined) {
+    throw new Error(`${at}: an array needs maxItems (docs/contract.md §4)`);
+  }
+  if (hasType(schema, 'object') && schema.maxProperties === undefined) {
+    throw new Error(`${at}: an object needs maxProperties (docs/contract.md §4)`);
+  }
+  for (const [name, property] of Object.entries(schema.properties ?? {}))
+    assertBounded(property, `${at}.${name}`);
+  if (schema.items) assertBounded(schema.items, `${at}[]`);
+}
+
+/** Keywords that look at each item of an array, or at each property of an object. */
+const ITEM_KEYWORDS = ['items', 'uniqueItems', 'uniqueBy'];
+const PROPERTY_KEYWORDS = ['properties', 'required', 'additionalProperties'];
+
+/**
+ * A copy of `schema` in which the keywords that look inside an array or object apply only when its size is
+ * within bounds (`if: {maxItems}` / `then: {items, …}`): with Ajv's allErrors, an array of 300,000 items
+ * would otherwise be reported item by item after failing `maxItems`. The published schema (OpenAPI) is
+ * the original; only what Ajv compiles is rearranged.
+ */
+function gateOversized(schema: Schema): Schema {
+  const node: Schema = { ...schema };
+  if (node.items) node.items = gateOversized(node.items);
+  if (node.properties) {
+    node.properties = Object.fromEntries(
+      Object.entries(node.properties).map(([name, property]) => [name, gateOversized(property)]),
     );
-    if (infinite.length === 0) return true;
-    checked.errors = infinite.map(([key, value]) => ({
-      keyword: 'type',
-      instancePath: `/${key}`,
-      schemaPath: `#/properties/${key}/type`,
-      params: { type: schema.properties?.[key]?.type ?? 'number' },
-      message: 'must be a finite number',
-      data: value,
-    }));
-    return false;
+  }
+  gate(node, 'maxItems', ITEM_KEYWORDS);
+  gate(node, 'maxProperties', PROPERTY_KEYWORDS);
+  return node;
+}
+
+function gate(node: Schema, sizeKeyword: 'maxItems' | 'maxProperties', inner: string[]): void {
+  if (node[sizeKeyword] === undefined) return;
+  const then: Schema = {};
+  for (const keyword of inner) {
+    if (!(keyword in node)) continue;
+    then[keyword] = node[keyword];
+    delete node[keyword];
+  }
+  if (Object.keys(then).length === 0) return;
+  if ('if' in node)
+    throw new Error(`gateOversized: a schema with both ${sizeKeyword} and if is not supported`);
+  node.if = { [sizeKeyword]: node[sizeKeyword] };
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword; schemas are never awaited.
+  node.then = then;
+}
+
+/** What a parameter declared as an integer must look like before it is coerced (docs/contract.md §4). */
+const DECIMAL_INTEGER = /^-?\d+$/;
+
+/**
+ * Ajv coerces any string that JavaScript reads as a number: `0x10`, `1e2`, ` 10`, `Infinity`. Integer
+ * parameters must be written in decimal digits, and the number must be finite (Ajv skips `maximum` for
+ * Infinity, which would reach the handler). Anything else fails its type, named by the parameter.
+ */
+function decimalIntegersOnly(validate: ValidateFunction, schema: Schema) {
+  const integers = Object.entries(schema.properties ?? {})
+    .filter(([, property]) => hasType(property, 'integer'))
+    .map(([name]) => name);
+  const notDecimal = (name: string): ErrorObject => ({
+    keyword: 'decimal',
+    instancePath: `/${name}`,
+    schemaPath: `#/properties/${name}/type`,
+    params: { type: 'integer' },
+    message: 'must be an integer written in decimal digits',
+  });
+  const checked = (data: unknown): boolean => {
+    const values = (data ?? {}) as Record<string, unknown>;
+    const malformed = integers.filter((name) => {
+      const value = values[name];
+      return typeof value === 'string' && !DECIMAL_INTEGER.test(value);
+    });
+    const valid = validate(data);
+    const infinite = integers.filter((name) => values[name] === Infinity || values[name] === -Infinity);
+    const errors = [...malformed, ...infinite].map(notDecimal);
+    checked.errors = [...errors, ...(validate.errors ?? [])];
+    return valid && errors.length === 0;
   };
   checked.errors = null as ValidateFunction['errors'];
   return checked;
@@ -105,6 +189,8 @@ export function toViolations(errors: ErrorObject[], part: string | undefined): V
   const seen = new Set<string>();
   const violations: Violation[] = [];
   for (const error of errors) {
+    // `if`/`then` come from gateOversized: the errors of `then` are reported themselves.
+    if (error.keyword === 'if') continue;
     const { path, message } = describe(error);
     if (seen.has(path)) continue; // one violation per field: the first rule it breaks
     seen.add(path);
@@ -116,17 +202,18 @@ export function toViolations(errors: ErrorObject[], part: string | undefined): V
 function describe(error: ErrorObject): { path: string; message: string } {
   const at = error.instancePath;
   const params = error.params as Record<string, unknown>;
-  const field = at === '' ? 'the request body' : at.slice(at.lastIndexOf('/') + 1);
+  const field = fieldName(at);
   switch (error.keyword) {
-    case 'required':
-      return { path: `${at}/${params.missingProperty}`, message: `${params.missingProperty} is required` };
-    case 'additionalProperties':
-      return {
-        path: `${at}/${params.additionalProperty}`,
-        message: `${params.additionalProperty} is not a known field`,
-      };
+    case 'required': {
+      const path = `${at}/${escapePointer(String(params.missingProperty))}`;
+      return { path, message: `${fieldName(path)} is required` };
+    }
+    case 'additionalProperties': {
+      const path = `${at}/${escapePointer(echoed(String(params.additionalProperty)))}`;
+      return { path, message: `${fieldName(path)} is not a known field` };
+    }
     case 'type': {
-      const nullable = (error.parentSchema as { nullable?: boolean } | undefined)?.nullable === true;
+      const nullable = (error.parentSchema as Schema | undefined)?.nullable === true;
       return {
         path: at,
         message: `${field} must be ${article(String(params.type))}${nullable ? ' or null' : ''}`,
@@ -137,7 +224,7 @@ function describe(error: ErrorObject): { path: string; message: string } {
     case 'maxLength':
       return { path: at, message: `${field} must be at most ${params.limit} characters` };
     case 'pattern': {
-      const custom = (error.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
+      const custom = (error.parentSchema as Schema | undefined)?.errorMessage;
       return { path: at, message: `${field} ${custom ?? `must match ${params.pattern}`}` };
     }
     case 'enum':
@@ -155,17 +242,55 @@ function describe(error: ErrorObject): { path: string; message: string } {
         path: at,
         message: `${field} must have at most ${plural(Number(params.limit), 'entry', 'entries')}`,
       };
+    case 'maxProperties':
+      return {
+        path: at,
+        message: `${field} must have at most ${plural(Number(params.limit), 'field', 'fields')}`,
+      };
     case 'uniqueItems':
       return {
         path: `${at}/${params.j}`,
-        message: `${field} must not repeat an entry (see ${at}/${params.i})`,
+        message: `${fieldName(`${at}/${params.j}`)} repeats ${fieldName(`${at}/${params.i}`)}`,
       };
-    case 'minimum':
-    case 'maximum':
+    case 'uniqueBy':
       return { path: at, message: `${field} ${error.message}` };
     default:
       return { path: at, message: `${field} ${error.message ?? 'is invalid'}` };
   }
+}
+
+/**
+ * A JSON Pointer as the field it names, the way a person writes it: the last named segment with the indexes
+ * after it — `/policy_ids/3` → `policy_ids[3]`, `/version_config/1` → `version_config[1]`,
+ * `/version_config/0/version` → `version` (the pointer beside the message says which entry).
+ */
+function fieldName(pointer: string): string {
+  if (pointer === '') return 'the request body';
+  const parts = pointer.slice(1).split('/').map(unescapePointer);
+  let named = parts.length - 1;
+  while (named > 0 && /^\d+$/.test(parts[named] as string)) named--;
+  return (
+    parts[named] +
+    parts
+      .slice(named + 1)
+      .map((index) => `[${index}]`)
+      .join('')
+  );
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replaceAll('~1', '/').replaceAll('~0', '~');
+}
+
+/** At most this much of a client's own field name is echoed, so the answer stays small whatever is sent. */
+const MAX_ECHOED_NAME = 64;
+
+function echoed(name: string): string {
+  return name.length > MAX_ECHOED_NAME ? `${name.slice(0, MAX_ECHOED_NAME)}…` : name;
 }
 
 function article(type: string): string {

@@ -27,9 +27,25 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-const SECRET_IN_TEXT = /\b(rmt|rmk)_[A-Za-z0-9_-]+/g;
+/** One character of a URL, literally or percent-encoded any number of times (`r`, `%72`, `%2572`, …). */
+function encodable(char: string): string {
+  return `(?:${char}|%(?:25)*${char.charCodeAt(0).toString(16)})`;
+}
+
+/**
+ * Anything shaped like a secret, wherever it starts (`a_rmt_…` and `%20rmt_…` too), and whether or not its
+ * characters are percent-encoded: a URL is logged and echoed as sent, and a reader decodes it.
+ */
+const SECRET_IN_TEXT = new RegExp(
+  `${encodable('r')}${encodable('m')}(${encodable('t')}|${encodable('k')})${encodable('_')}` +
+    '(?:[A-Za-z0-9_-]|%(?:25)*[0-9A-Fa-f]{2})+',
+  'gi',
+);
 
 /** Masks anything shaped like our secrets, for text a client controls that is logged or echoed (URLs). */
 export function redactSecrets(text: string): string {
-  return text.replace(SECRET_IN_TEXT, '$1_[redacted]');
+  return text.replace(
+    SECRET_IN_TEXT,
+    (_match, kind: string) => `rm${/k|6b/i.test(kind) ? 'k' : 't'}_[redacted]`,
+  );
 }

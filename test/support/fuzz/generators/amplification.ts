@@ -1,9 +1,17 @@
 // `amplification`: bodies built to make validation answer with more than they sent — thousands of array items
 // or unknown keys, up to the body limit. §4: at most 100 error objects (the last one a count when there were
-// more), an oversized array is one violation whose items are not checked, and the answer stays small.
+// more), an oversized array or object is one violation whose items are not checked, and the answer stays small.
 import type { Expectations } from '../answer.ts';
 import { type Case, type Context, jsonCase, pickTarget } from '../case.ts';
-import { BODY_LIMIT, MAX_ENTRIES, MAX_ERRORS, MAX_POLICY_IDS, type Target } from '../oracle.ts';
+import {
+  BODY_LIMIT,
+  MAX_BODY_FIELDS,
+  MAX_ENTRIES,
+  MAX_ENTRY_FIELDS,
+  MAX_ERRORS,
+  MAX_POLICY_IDS,
+  type Target,
+} from '../oracle.ts';
 
 const VALID_ENTRY = '{"target_environment":"windows","version":"2026.6.822.0"}';
 
@@ -17,7 +25,7 @@ interface Shape {
   copies?: number;
   sizes: (number | 'fill')[];
   /** What §4 says of `n` items beyond "400 2001, at most 100 errors, a small answer". */
-  expect?: (n: number) => Expectations;
+  expect?: (n: number, create: boolean) => Expectations;
 }
 
 const name = (create: boolean) => (create ? '"name":"amplified",' : '');
@@ -62,14 +70,17 @@ const SHAPES: Shape[] = [
     label: 'unknown keys',
     item: key,
     wrap: (list, create) => `{${withVersions(create)}${list}}`,
-    sizes: [MAX_ERRORS + 1, 5000, 'fill'],
+    sizes: [MAX_BODY_FIELDS - 2, MAX_BODY_FIELDS - 1, MAX_ERRORS + 1, 5000, 'fill'],
+    // Past 32 fields the body is one violation: no unknown key is named.
+    expect: (n, create) => (n + (create ? 2 : 0) > MAX_BODY_FIELDS ? { unlisted: ['/k'] } : {}),
   },
   {
     label: 'unknown keys in a version_config entry',
     item: key,
     wrap: (list, create) =>
       `{${name(create)}"version_config":[{"target_environment":"windows","version":"2026.6.822.0",${list}}]}`,
-    sizes: [MAX_ERRORS + 1, 'fill'],
+    sizes: [MAX_ENTRY_FIELDS - 2, MAX_ENTRY_FIELDS - 1, MAX_ERRORS + 1, 'fill'],
+    expect: (n) => (n + 2 > MAX_ENTRY_FIELDS ? { unlisted: ['/version_config/0/k'] } : {}),
   },
   {
     label: `unknown keys in each of ${MAX_ENTRIES} entries`,
@@ -77,7 +88,13 @@ const SHAPES: Shape[] = [
     wrap: (list, create) =>
       `{${name(create)}"version_config":[${Array(MAX_ENTRIES).fill(`{${list}}`).join(',')}]}`,
     copies: MAX_ENTRIES,
-    sizes: [10, 'fill'],
+    sizes: [MAX_ENTRY_FIELDS, MAX_ENTRY_FIELDS + 1, 'fill'],
+    // Within 8 fields, each entry breaks 10 rules (8 unknown keys, 2 missing): 160 in all. Past it, each entry is
+    // one violation.
+    expect: (n) =>
+      n > MAX_ENTRY_FIELDS
+        ? { unlisted: Array.from({ length: MAX_ENTRIES }, (_, i) => `/version_config/${i}/k`) }
+        : { capped: true },
   },
   {
     label: `unknown keys in each of ${MAX_ENTRIES + 1} entries`,
@@ -87,7 +104,7 @@ const SHAPES: Shape[] = [
         .fill(`{${list}}`)
         .join(',')}]}`,
     copies: MAX_ENTRIES + 1,
-    sizes: [10, 'fill'],
+    sizes: [MAX_ENTRY_FIELDS, 'fill'],
     expect: () => ({ unlisted: ['/version_config/'] }),
   },
 ];
@@ -108,5 +125,5 @@ export function amplification(c: Context): Case {
   const list = Array.from({ length: n }, (_, i) => shape.item(i)).join(',');
   const body = shape.wrap(list, target.mode === 'create');
   const label = `${shape.label} × ${n} (${body.length} bytes)`;
-  return jsonCase(c, 'amplification', label, body, target, shape.expect?.(n) ?? {});
+  return jsonCase(c, 'amplification', label, body, target, shape.expect?.(n, target.mode === 'create') ?? {});
 }

@@ -152,11 +152,7 @@ async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
     return await request();
   } catch (error) {
     if (error instanceof Cloudflare.APIConnectionError) {
-      const cause = (error.cause as Error | undefined)?.message;
-      throw new CliError(
-        `cannot reach the server at ${baseURL}: ${error.message}${cause ? ` (${cause})` : ''}`,
-        EXIT_CONNECTION_FAILED,
-      );
+      throw new CliError(`cannot reach the server at ${baseURL}: ${rootCause(error)}`, EXIT_CONNECTION_FAILED);
     }
     if (error instanceof Cloudflare.APIError) {
       const lines = (error.errors ?? []).map(
@@ -169,6 +165,13 @@ async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
+}
+
+/** The innermost cause of a connection error, e.g. `connect ECONNREFUSED 127.0.0.1:9`. */
+function rootCause(error: Error): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return (cause as Error).message;
 }
 
 async function confirm(question: string): Promise<void> {

@@ -152,7 +152,10 @@ async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
     return await request();
   } catch (error) {
     if (error instanceof Cloudflare.APIConnectionError) {
-      throw new CliError(`cannot reach the server at ${baseURL}: ${rootCause(error)}`, EXIT_CONNECTION_FAILED);
+      throw new CliError(
+        `cannot reach the server at ${baseURL}: ${rootCause(error)}`,
+        EXIT_CONNECTION_FAILED,
+      );
     }
     if (error instanceof Cloudflare.APIError) {
       const lines = (error.errors ?? []).map(

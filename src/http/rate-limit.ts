@@ -107,6 +107,11 @@ export const REDIS_WARNING_INTERVAL_MS = 60_000;
 export class RedisCounters implements Counters {
   private lastWarning = Number.NEGATIVE_INFINITY;
   private unavailable = false;
+  private markConnected = () => {};
+  /** Resolves once the client is connected (the first time); the server never waits for it. */
+  readonly connected = new Promise<void>((resolve) => {
+    this.markConnected = resolve;
+  });
 
   private constructor(
     private readonly client: RedisClient,
@@ -157,6 +162,7 @@ export class RedisCounters implements Counters {
   }
 
   private recovered(): void {
+    this.markConnected();
     if (this.unavailable)
       this.log?.info({ redis: redactUrl(this.url) }, 'redis reachable again: rate limits enforced');
     this.unavailable = false;

@@ -20,7 +20,7 @@ export function createLogger(
   format: LogFormat,
   out: NodeJS.WritableStream = process.stdout,
 ) {
-  if (format === 'json') return pino({ level }, pino.destination({ dest: 1, sync: false }));
+  if (format === 'json') return pino({ level });
   return pino({ level }, { write: (line: string) => out.write(prettyLine(line)) });
 }
 

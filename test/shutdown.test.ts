@@ -2,7 +2,9 @@
 // writes are in flight on keep-alive connections. The listening socket closes at once (new connections
 // are refused), every in-flight request still completes with 200 and closes its connection, the process
 // exits 0 well within its 10 s deadline, and every acknowledged write is in the file afterwards.
-// A request that only arrives during the drain gets the 503 envelope.
+// A request that only arrives during the drain gets the 503 envelope. Under a keep-alive load (clients
+// sending back to back), no connection is reset: each request is answered (200, or the 503 envelope with
+// `Connection: close`) or, on a new connection, refused (src/http/draining.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';

@@ -142,7 +142,10 @@ test('tells usage errors and unreachable servers apart by exit code', async () =
   // Nothing listens there (port 9 would not do: fetch refuses it as a "bad port" before connecting).
   const unreachable = groups(['list', '--base-url', 'http://127.0.0.1:65534/client/v4']);
   assert.equal(unreachable.status, 4);
-  assert.match(unreachable.stderr, /cannot reach the server at http:\/\/127\.0\.0\.1:65534\/client\/v4: connect ECONNREFUSED/);
+  assert.match(
+    unreachable.stderr,
+    /cannot reach the server at http:\/\/127\.0\.0\.1:65534\/client\/v4: connect ECONNREFUSED/,
+  );
 });
 
 test('refuses a --from-file the API would refuse, naming the field, before sending anything', async () => {

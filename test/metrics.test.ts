@@ -53,8 +53,13 @@ test('the version from package.json is in /healthz and in ringmaster_build_info'
     const metrics = (await t.request({ url: '/metrics', token: null })).body;
     assert.match(metrics, /# TYPE ringmaster_build_info gauge/);
     assert.ok(
-      metrics.includes(`ringmaster_build_info{version="${version}",node_version="${process.versions.node}"} 1`),
-      metrics.split('\n').filter((line) => line.includes('build_info')).join('\n'),
+      metrics.includes(
+        `ringmaster_build_info{version="${version}",node_version="${process.versions.node}"} 1`,
+      ),
+      metrics
+        .split('\n')
+        .filter((line) => line.includes('build_info'))
+        .join('\n'),
     );
   } finally {
     await t.close();

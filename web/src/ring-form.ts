@@ -77,15 +77,18 @@ class RingDialog {
   }
 
   open(): Promise<DialogResult> {
-    // Escape is handled before the browser turns it into a close request, which a page may refuse only
-    // once without a click or keypress in between: the question must come every time.
+    // Escape is taken before the browser turns it into a close request: browsers may let a page refuse
+    // such a request only once without a click or keypress in between, and the question must come every time.
     this.dialog.addEventListener('keydown', (event) => {
       if (event.key !== 'Escape' || event.defaultPrevented) return;
       event.preventDefault();
       void this.close();
     });
+    // Other close requests (a phone's back gesture) ask too.
     this.dialog.addEventListener('cancel', (event) => {
-      if (this.edited()) event.preventDefault();
+      if (!this.edited()) return;
+      event.preventDefault();
+      void this.close();
     });
     return showModal(
       this.dialog,

@@ -12,7 +12,9 @@ import { grants } from './service.ts';
 const ACCESS = `${EXTENSIONS_PREFIX}/accounts/:account_id/access`;
 
 export const Access = Type.Object({
-  read: Type.Boolean({ description: 'May list and get this account’s deployment groups (always true here).' }),
+  read: Type.Boolean({
+    description: 'May list and get this account’s deployment groups (always true here).',
+  }),
   write: Type.Boolean({ description: 'May also create, update and delete them (Zero Trust Write).' }),
   all_accounts: Type.Boolean({ description: 'The credential is granted every account, not a list.' }),
 });

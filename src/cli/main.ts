@@ -6,7 +6,12 @@ import { CliError, UsageError } from './usage.ts';
 
 const HELP = `Usage: ringmaster <command>
 
-  serve                                   run the API server (what npm start runs)
+  serve [--memory] [--port <n>]           run the API server (what npm start runs); --memory: an in-memory
+                                          store (DATABASE_URL=sqlite::memory:), --port: PORT
+  serve --test-mode [--memory] [--port <n>] [--seed fixtures.json] [--print-env]
+                                          test mode (docs/testing.md): control routes under
+                                          /ringmaster/v1/testing, fresh credentials; --print-env prints
+                                          "export CLOUDFLARE_…=…" lines on stdout (the log goes to stderr)
   tokens create (--account <id>… | --all-accounts) --permission read|write
                 [--name <name>] [--expires-in <30d|12h|45m>]
                                           create an API token; prints the secret alone on stdout

@@ -1,7 +1,7 @@
 // Reset and seed for test mode (docs/contract.md §8.6), on any store, through the store's own export and
 // import: the import replaces everything in ONE transaction, so a seed that fails anywhere leaves the store
 // exactly as it was, and neither needs a write path of its own in each backend
-// (docs/decisions/0008-test-mode.md). Both rewrite the whole store, which is small in a test; writes that
+// (docs/decisions/0009-test-mode.md). Both rewrite the whole store, which is small in a test; writes that
 // race with them are not supported, and they wait for each other.
 import { randomUUID } from 'node:crypto';
 import { now, nowAfter } from '../clock.ts';

@@ -24,6 +24,7 @@ import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
 import type { TestMode } from './testing/mode.ts';
 import { registerTestingRoutes } from './testing/routes.ts';
+import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
 import { registerWebRoutes } from './web/routes.ts';
@@ -118,6 +119,7 @@ export function buildApp({
   app.register(async (api) => {
     registerHealthRoutes(api, store);
     registerTokenRoutes(api);
+    registerAccessRoutes(api);
     registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
     if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });

@@ -10,6 +10,19 @@ export async function serveCommand(args: string[]): Promise<void> {
     seed: { type: 'string' },
     'print-env': { type: 'boolean' },
   });
+  await serveWith(values);
+}
+
+export interface ServeFlags {
+  'test-mode'?: boolean;
+  memory?: boolean;
+  port?: string;
+  seed?: string;
+  'print-env'?: boolean;
+}
+
+/** `serve`'s flags: --memory and --port for any server, --seed and --print-env in test mode only. */
+export async function serveWith(values: ServeFlags): Promise<void> {
   const testMode = values['test-mode'] === true;
   if (!testMode && (values.seed !== undefined || values['print-env'])) {
     throw new UsageError('--seed and --print-env need --test-mode');

@@ -1,7 +1,7 @@
 // One test-mode server, in this process: a store, fresh credentials, the app in test mode, listening. The
 // in-process start (index.ts, startRingmaster) and `ringmaster serve --test-mode` (serve.ts) both build on
-// it, so the two behave alike. Control calls go through the app's own routes (app.inject): one path, one
-// validation, whichever way a test talks to it.
+// it, so the two behave alike. Control calls go through the app's own routes, over its socket: one path,
+// one validation, whichever way a test talks to it.
 import { readFile } from 'node:fs/promises';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
@@ -70,25 +70,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     testMode: new TestMode({ random: options.random }),
   });
 
-  const control = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
-    const response = await app.inject({
-      method,
-      url: `${TESTING_PREFIX}/${path}`,
-      headers: {
-        authorization: `Bearer ${token.secret}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-    });
-    const envelope = response.json();
-    if (response.statusCode !== 200) throw new RingmasterError(response.statusCode, envelope.errors);
-    return envelope.result as T;
-  };
-  const seed = async (fixtures: Fixtures | string) =>
-    control<Seeded>('POST', 'seed', typeof fixtures === 'string' ? await readFixtures(fixtures) : fixtures);
-
   try {
-    if (options.seed !== undefined) await seed(options.seed);
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await app.close();
@@ -97,6 +79,30 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const origin = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+
+  // Over the socket, not app.inject: light-my-request loads an ES module with require(), which Jest's
+  // module runtime refuses, and a loopback round trip costs next to nothing.
+  const control = async <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => {
+    const response = await fetch(`${origin}${TESTING_PREFIX}/${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token.secret}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const envelope = await response.json();
+    if (response.status !== 200) throw new RingmasterError(response.status, envelope.errors);
+    return envelope.result as T;
+  };
+  const seed = async (fixtures: Fixtures | string) =>
+    control<Seeded>('POST', 'seed', typeof fixtures === 'string' ? await readFixtures(fixtures) : fixtures);
+  try {
+    if (options.seed !== undefined) await seed(options.seed);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   return {
     app,
     origin,

@@ -15,20 +15,32 @@ const ONLY = 'Only when the server runs in test mode; needs an all-accounts Zero
 const SEED_BODY_BYTES = 8 * 1024 * 1024;
 const Empty = Envelope(Type.Null());
 
+const config = { auth: 'all-accounts' as const };
+const operation = (operationId: string, summary: string) => ({
+  operationId,
+  summary,
+  description: ONLY,
+  tags: TAGS,
+});
+
 export function registerTestingRoutes(
   app: FastifyInstance,
   mode: TestMode,
   state: TestState,
   targetEnvironments: string[],
 ): void {
-  const config = { auth: 'all-accounts' as const };
-  const operation = (operationId: string, summary: string) => ({
-    operationId,
-    summary,
-    description: ONLY,
-    tags: TAGS,
-  });
+  registerStateRoutes(app, mode, state, targetEnvironments);
+  registerJournalRoutes(app, mode);
+  registerFaultRoutes(app, mode);
+}
 
+/** reset and seed: the store's state (and, for reset, the journal and the rules too). */
+function registerStateRoutes(
+  app: FastifyInstance,
+  mode: TestMode,
+  state: TestState,
+  targetEnvironments: string[],
+): void {
   app.post(
     `${TESTING_PREFIX}/reset`,
     {
@@ -62,7 +74,9 @@ export function registerTestingRoutes(
     async (request) => ok(await state.seed(request.body)),
   );
   rejectOtherMethods(app, `${TESTING_PREFIX}/seed`, ['POST']);
+}
 
+function registerJournalRoutes(app: FastifyInstance, mode: TestMode): void {
   const requests = `${TESTING_PREFIX}/requests`;
   app.get(
     requests,
@@ -90,7 +104,9 @@ export function registerTestingRoutes(
     },
   );
   rejectOtherMethods(app, requests, ['GET', 'DELETE']);
+}
 
+function registerFaultRoutes(app: FastifyInstance, mode: TestMode): void {
   const faults = `${TESTING_PREFIX}/faults`;
   app.post<{ Body: FaultRuleInput }>(
     faults,

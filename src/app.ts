@@ -21,6 +21,8 @@ import { validatorCompiler } from './http/validation.ts';
 import { createMetrics, registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
+import type { TestMode } from './testing/mode.ts';
+import { registerTestingRoutes } from './testing/routes.ts';
 import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
@@ -37,6 +39,11 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Overrides of the client limits, for tests that cannot wait out the real timeouts. */
   limits?: Partial<Limits>;
+  /**
+   * Test mode (docs/contract.md §8.6): its journal, fault rules and control routes. Only the code that
+   * builds the app can switch it on; no request can.
+   */
+  testMode?: TestMode;
 }
 
 export function buildApp({
@@ -45,6 +52,7 @@ export function buildApp({
   logger,
   counters = new MemoryCounters(),
   limits: overrides,
+  testMode,
 }: AppOptions): FastifyInstance {
   const limits: Limits = { ...LIMITS, ...overrides };
   const metrics = createMetrics();
@@ -86,6 +94,7 @@ export function buildApp({
     }
     refuseUnmetExpectation(request);
   });
+  testMode?.register(app);
   registerDraining(app);
   app.addHook(
     'onRequest',
@@ -108,6 +117,7 @@ export function buildApp({
     registerTokenRoutes(api);
     registerAccessRoutes(api);
     registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
+    if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;
 }

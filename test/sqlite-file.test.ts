@@ -2,7 +2,7 @@
 // the admin commands keep working next to the first), and a file that cannot be opened is named, with
 // what to do about it. Real processes throughout.
 import assert from 'node:assert/strict';
-import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,13 +20,24 @@ interface Run {
  * Runs the real CLI to completion. A `serve` that is not refused would run forever: the timeout ends it,
  * and the status is then null, which fails the test.
  */
-function ringmaster(args: string[], databaseUrl: string, options: SpawnSyncOptions = {}): Run {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+interface RunOptions {
+  /** Let file permissions bind even when the tests run as root. */
+  withoutPermissionOverride?: boolean;
+}
+
+function ringmaster(args: string[], databaseUrl: string, options: RunOptions = {}): Run {
+  const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args];
+  // Permissions do not bind root: as root, the CLI runs without the capabilities that override them
+  // (a user such as `nobody` might not be able to read the checkout at all).
+  if (options.withoutPermissionOverride && process.getuid?.() === 0) {
+    command.unshift('setpriv', '--bounding-set', '-dac_override,-dac_read_search');
+  }
+  const [file, ...rest] = command as [string, ...string[]];
+  const result = spawnSync(file, rest, {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: '0' },
     encoding: 'utf8',
     timeout: 30_000,
-    ...options,
   });
   return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
@@ -34,8 +45,6 @@ function ringmaster(args: string[], databaseUrl: string, options: SpawnSyncOptio
 let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'ringmaster-sqlite-file-'));
-  // Readable by the unprivileged user the read-only checks run as (below).
-  chmodSync(dir, 0o755);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -86,7 +95,7 @@ describe('one server per SQLite file', () => {
 
 describe('a database file that cannot be opened', () => {
   /** Runs `tokens list` (which opens and migrates the file) and expects it refused with `message`. */
-  function refused(url: string, message: RegExp, options: SpawnSyncOptions = {}): void {
+  function refused(url: string, message: RegExp, options: RunOptions = {}): void {
     const run = ringmaster(['tokens', 'list'], url, options);
     assert.equal(run.status, 1, run.stderr);
     assert.match(run.stderr, message);
@@ -117,8 +126,7 @@ describe('a database file that cannot be opened', () => {
   });
 
   describe('without write permission', () => {
-    // Permissions do not bind root: as root, the CLI runs as the unprivileged user `nobody` instead.
-    const asUser: SpawnSyncOptions = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const asUser: RunOptions = { withoutPermissionOverride: true };
     let readOnly: string;
     let closedDirectory: string;
     before(() => {

@@ -104,7 +104,9 @@ const sqlite: Backend = {
       const db = new BetterSqlite3(path);
       try {
         const statement = db.prepare(text);
-        return statement.reader ? statement.all() : (statement.run(), []);
+        if (statement.reader) return statement.all();
+        statement.run();
+        return [];
       } finally {
         db.close();
       }

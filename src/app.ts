@@ -25,6 +25,7 @@ import { validatorCompiler } from './http/validation.ts';
 import { createMetrics, registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
+import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
 import { registerWebRoutes } from './web/routes.ts';
@@ -119,6 +120,7 @@ export function buildApp({
   app.register(async (api) => {
     registerHealthRoutes(api, store);
     registerTokenRoutes(api);
+    registerAccessRoutes(api);
     const groups = new DeploymentGroupService(store);
     registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
     registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));

@@ -276,6 +276,23 @@ const routes: Route[] = [
     },
   },
   {
+    name: 'GET /ringmaster/v1/…/access',
+    method: 'GET',
+    needs: 'read',
+    takesBody: false,
+    item: false,
+    async prepare({ urlAccount }) {
+      return {
+        url: `/ringmaster/v1/accounts/${urlAccount}/access`,
+        async succeeded(response, headers) {
+          // What the credential that was presented may do, as its grant says (docs/contract.md §8.0).
+          assert.deepEqual(response.json().result, expectedAccess(headers));
+        },
+        async untouched() {},
+      };
+    },
+  },
+  {
     name: 'GET /user/tokens/verify',
     method: 'GET',
     needs: 'verify',
@@ -294,6 +311,21 @@ const routes: Route[] = [
     },
   },
 ];
+
+/** The /access answer for the credential in `headers`: each secret of support/app.ts and its grant. */
+function expectedAccess(headers: Record<string, string>): Record<string, boolean> {
+  const presented = headers.authorization?.replace(/^Bearer /, '') ?? headers['x-auth-key'];
+  const { admin, writer, reader, key } = t.secrets;
+  const grants = new Map([
+    [admin, { read: true, write: true, all_accounts: true }],
+    [writer, { read: true, write: true, all_accounts: false }],
+    [reader, { read: true, write: false, all_accounts: false }],
+    [key, { read: true, write: true, all_accounts: false }],
+  ]);
+  const expected = presented === undefined ? undefined : grants.get(presented);
+  assert.ok(expected, 'a credential with a known grant was presented');
+  return expected;
+}
 
 // ---- situations --------------------------------------------------------------------------------
 
@@ -585,7 +617,7 @@ for (const route of routes) {
   }
 }
 
-test('no /client/v4 route but the OpenAPI document answers without credentials', async () => {
+test('no /client/v4 or /ringmaster/v1 route but the OpenAPI document answers without credentials', async () => {
   // Collects every route the app registers, so that a route added later without `config.auth` fails here.
   const store = openSqliteStore({ path: ':memory:' });
   const app = buildApp({
@@ -598,7 +630,8 @@ test('no /client/v4 route but the OpenAPI document answers without credentials',
   });
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/client/v4/') || route.url === '/client/v4/openapi.json') return;
+    const api = route.url.startsWith('/client/v4/') || route.url.startsWith('/ringmaster/v1/');
+    if (!api || route.url === '/client/v4/openapi.json') return;
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   await app.ready();

@@ -373,7 +373,7 @@ describe('usage and configuration errors', () => {
     assert.match(tokens.stderr, /DATABASE_URL/);
   });
 
-  test('serve refuses, exit 2 before listening, every value issue 14 found passing, all in the one list', async () => {
+  test('serve refuses, exit 2 before listening, every loose value that used to pass, all in the one list', async () => {
     const result = await runCliAsync(['serve'], {
       TRUST_PROXY: '1.2.3.4/999',
       TARGET_ENVIRONMENTS: 'windows,windows',

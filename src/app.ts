@@ -1,7 +1,10 @@
 // buildApp() wires everything and never listens: tests inject requests into it, server.ts listens.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import type { Config } from './config.ts';
+import { startPruning } from './audit/retention.ts';
+import { type Config, DEFAULT_AUDIT_RETENTION_DAYS } from './config.ts';
+import { ChangeControl } from './deployment-groups/change-control.ts';
+import { registerChangeControlRoutes } from './deployment-groups/change-control-routes.ts';
 import { registerDeploymentGroupRoutes } from './deployment-groups/routes.ts';
 import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { ApiError } from './errors.ts';
@@ -31,7 +34,7 @@ import { registerWebRoutes } from './web/routes.ts';
 
 export interface AppOptions {
   config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'> &
-    Partial<Pick<Config, 'trustProxy'>>;
+    Partial<Pick<Config, 'trustProxy' | 'auditRetentionDays'>>;
   store: Store;
   /** Where rate-limit counts live (Redis when replicas share them); in this process by default. */
   counters?: Counters;
@@ -106,6 +109,13 @@ export function buildApp({
   );
   app.addHook('onRequest', checkBody);
 
+  const pruning = startPruning(
+    untimedStore,
+    config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    app.log,
+  );
+  app.addHook('onClose', () => pruning.stop());
+
   registerErrorHandler(app);
   registerNotFound(app);
   registerOpenApi(app, VERSION);
@@ -116,7 +126,9 @@ export function buildApp({
     registerHealthRoutes(api, store);
     registerTokenRoutes(api);
     registerAccessRoutes(api);
-    registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
+    const groups = new DeploymentGroupService(store);
+    registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
+    registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
     if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;

@@ -34,12 +34,16 @@ export interface Config {
    * default: the TCP peer), true (one proxy), a number of proxies, or a list of proxy addresses/CIDRs.
    */
   trustProxy: TrustProxy;
+  /** Days an audit entry is kept (AUDIT_RETENTION_DAYS); older ones are pruned in small batches. */
+  auditRetentionDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 const MAX_DATABASE_POOL_SIZE = 1000;
 export const DEFAULT_AUTH_FAILURE_LIMIT = '60/1m';
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+const MAX_AUDIT_RETENTION_DAYS = 36_500;
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8787/client/v4';
 
 /** A value refused: the message names the variable and what it accepts. */
@@ -173,6 +177,18 @@ export const VARIABLES = {
       return new Invalid(`REDIS_URL must be a redis:// or rediss:// URL, got ${quoted(redactUrl(text))}`);
     },
   }),
+  AUDIT_RETENTION_DAYS: variable({
+    default: String(DEFAULT_AUDIT_RETENTION_DAYS),
+    description: `days an audit entry is kept, 1–${MAX_AUDIT_RETENTION_DAYS}; older ones are deleted every minute in batches of 1,000`,
+    readBy: 'server',
+    see: 'docs/contract.md',
+    parse: (text = '') =>
+      /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_AUDIT_RETENTION_DAYS
+        ? Number(text)
+        : new Invalid(
+            `AUDIT_RETENTION_DAYS must be an integer from 1 to ${MAX_AUDIT_RETENTION_DAYS}, got ${quoted(text)}`,
+          ),
+  }),
   CLOUDFLARE_BASE_URL: variable({
     default: DEFAULT_BASE_URL,
     description: '`ringmaster groups`: the API to talk to (`--base-url` overrides it)',
@@ -246,6 +262,7 @@ export function loadConfig(
     authFailureLimit: v.AUTH_FAILURE_LIMIT,
     redisUrl: v.REDIS_URL,
     trustProxy: v.TRUST_PROXY,
+    auditRetentionDays: v.AUDIT_RETENTION_DAYS,
   };
 }
 

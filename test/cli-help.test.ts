@@ -175,12 +175,14 @@ describe('messages about the database', () => {
     assert.equal(plural(1, 'deployment group'), '1 deployment group');
     assert.equal(plural(0, 'deployment group'), '0 deployment groups');
     assert.equal(plural(2, 'credential'), '2 credentials');
+    assert.equal(plural(2, 'audit entry', 'audit entries'), '2 audit entries');
     const db = freshDatabase();
     const created = await runCliAsync(['tokens', 'create', '--all-accounts', '--permission', 'read'], db.env);
     assert.equal(created.status, 0, created.stderr);
     const exported = await runCliAsync(['db', 'export'], db.env);
     assert.equal(exported.status, 0, exported.stderr);
-    assert.match(exported.stderr, /Exported 0 deployment groups and 1 credential from /);
+    // The token's creation is the one audit entry.
+    assert.match(exported.stderr, /Exported 0 deployment groups, 1 credential and 1 audit entry from /);
     const target = freshDatabase();
     const imported = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'db', 'import'], {
       cwd: ROOT,
@@ -189,7 +191,7 @@ describe('messages about the database', () => {
       encoding: 'utf8',
     });
     assert.equal(imported.status, 0, imported.stderr);
-    assert.match(imported.stderr, /Imported 0 deployment groups and 1 credential into /);
+    assert.match(imported.stderr, /Imported 0 deployment groups, 1 credential and 1 audit entry into /);
   });
 });
 

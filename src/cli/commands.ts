@@ -228,6 +228,27 @@ export const COMMANDS: Command[] = [
     details: GROUPS_DETAILS,
     load: async () => (await import('./groups.ts')).remove,
   },
+  {
+    path: ['groups', 'history'],
+    summary: 'a deployment group’s revisions, newest first (also once deleted)',
+    usage: '<id> [connection options]',
+    options: CONNECTION,
+    positionals: ['<id>'],
+    details: GROUPS_DETAILS,
+    load: async () => (await import('./groups.ts')).history,
+  },
+  {
+    path: ['groups', 'revert'],
+    summary: 'make a deployment group what it was at a revision (recorded as a new one)',
+    usage: '<id> --revision <n> [connection options]',
+    options: {
+      ...CONNECTION,
+      revision: { type: 'string', value: '<n>', description: 'the revision to return to (groups history)' },
+    },
+    positionals: ['<id>'],
+    details: GROUPS_DETAILS,
+    load: async () => (await import('./groups.ts')).revert,
+  },
 ];
 
 /** What each first word groups, for `ringmaster <word> --help`. */

@@ -7,6 +7,8 @@ import {
   type BackupRecord,
   backupHeader,
   backupTrailer,
+  countRecord,
+  emptyCounts,
   formatRecord,
   parseBackup,
 } from '../store/backup.ts';
@@ -43,19 +45,18 @@ export async function migrate(): Promise<void> {
 }
 
 /** `1 deployment group`, `2 deployment groups`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
 
 /** Writes every record to stdout, one JSON line each, between the header and the trailer. */
 export async function exportBackup(): Promise<void> {
   const { database } = loadConfig();
   const counts = await withStore(database, async (store) => {
-    const counts = { deploymentGroups: 0, credentials: 0 };
+    const counts = emptyCounts();
     let chunk = `${backupHeader()}\n`;
     for await (const record of withProgress(store.exportRecords(), 'exported')) {
-      if (record.type === 'deployment_group') counts.deploymentGroups++;
-      else counts.credentials++;
+      countRecord(counts, record);
       chunk += `${formatRecord(record)}\n`;
       if (chunk.length >= CHUNK) {
         await write(chunk);
@@ -66,7 +67,8 @@ export async function exportBackup(): Promise<void> {
     return counts;
   });
   process.stderr.write(
-    `Exported ${plural(counts.deploymentGroups, 'deployment group')} and ${plural(counts.credentials, 'credential')} from ${describe(database)}.\n`,
+    `Exported ${plural(counts.deploymentGroups, 'deployment group')}, ${plural(counts.credentials, 'credential')} and ${plural(counts.auditEntries, 'audit entry', 'audit entries')} from ${describe(database)}.
+`,
   );
 }
 
@@ -86,7 +88,8 @@ export async function importBackup({ values }: Parsed): Promise<void> {
     }
   });
   process.stderr.write(
-    `Imported ${plural(counts.deploymentGroups, 'deployment group')} and ${plural(counts.credentials, 'credential')} into ${describe(database)}.\n`,
+    `Imported ${plural(counts.deploymentGroups, 'deployment group')}, ${plural(counts.credentials, 'credential')} and ${plural(counts.auditEntries, 'audit entry', 'audit entries')} into ${describe(database)}.
+`,
   );
 }
 

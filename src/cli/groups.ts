@@ -6,6 +6,7 @@ import Cloudflare from 'cloudflare';
 import type { DeploymentGroup } from 'cloudflare/resources/zero-trust/devices/deployment-groups';
 import { DEFAULT_BASE_URL, loadClientSettings } from '../config.ts';
 import { updateBodySchema } from '../deployment-groups/model.ts';
+import { EXTENSIONS_PREFIX } from '../http/envelope.ts';
 import { toViolations, validatorCompiler } from '../http/validation.ts';
 import type { Parsed, Values } from './commands.ts';
 import { table } from './table.ts';
@@ -57,10 +58,41 @@ export async function edit({ values, positionals }: Parsed): Promise<void> {
   const { client, accountId, baseURL } = connect(values);
   const body = groupFields(values);
   const id = positionals[0] as string;
+  // A list is replaced whole: send it only on top of the state read, so that a change someone made
+  // meanwhile is refused (412) instead of overwritten (docs/contract.md §8.1).
+  const replacesList = body.version_config !== undefined || body.policy_ids !== undefined;
+  const ifMatch = replacesList ? await readTag(client, baseURL, accountId, id) : undefined;
   const group = await call(baseURL, () =>
-    client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never),
+    client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never, {
+      headers: ifMatch === undefined ? {} : { 'If-Match': ifMatch },
+    }),
   );
   print(values.json, group, detailTable);
+}
+
+export async function history({ values, positionals }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const url = `${extensionsBase(baseURL)}/accounts/${accountId}/deployment-groups/${positionals[0]}/history`;
+  const entries: HistoryEntry[] = [];
+  await call(baseURL, async () => {
+    for (let page = 1; ; page++) {
+      const answer = await client.get<{ result: HistoryEntry[] }>(url, { query: { page, per_page: 100 } });
+      if (answer.result.length === 0) return;
+      entries.push(...answer.result);
+    }
+  });
+  print(values.json, entries, historyTable);
+}
+
+export async function revert({ values, positionals }: Parsed): Promise<void> {
+  if (values.revision === undefined) throw new UsageError('revert needs --revision <n>');
+  const revision = positiveInteger(values.revision as string, '--revision');
+  const { client, accountId, baseURL } = connect(values);
+  const url = `${extensionsBase(baseURL)}/accounts/${accountId}/deployment-groups/${positionals[0]}/revert`;
+  const answer = await call(baseURL, () =>
+    client.post<{ result: DeploymentGroup }>(url, { body: { revision } }),
+  );
+  print(values.json, answer.result, detailTable);
 }
 
 export async function remove({ values, positionals }: Parsed): Promise<void> {
@@ -87,7 +119,45 @@ function connect(values: Values) {
   const accountId = (values.account as string | undefined) ?? settings.accountId;
   if (!apiToken) throw new UsageError('give --token or set CLOUDFLARE_API_TOKEN');
   if (!accountId) throw new UsageError('give --account or set CLOUDFLARE_ACCOUNT_ID');
-  return { client: new Cloudflare({ apiToken, baseURL, maxRetries: 1 }), accountId, baseURL };
+  // Ringmaster-Client marks the audit entries of this tool's changes as made through the CLI.
+  const defaultHeaders = { 'Ringmaster-Client': 'cli' };
+  return { client: new Cloudflare({ apiToken, baseURL, maxRetries: 1, defaultHeaders }), accountId, baseURL };
+}
+
+/** Ringmaster's own routes (/ringmaster/v1) on the server that the base URL (…/client/v4) names. */
+function extensionsBase(baseURL: string): string {
+  return baseURL.replace(/\/client\/v4\/?$/, EXTENSIONS_PREFIX);
+}
+
+/** The group's current ETag, read with the group. */
+async function readTag(client: Cloudflare, baseURL: string, accountId: string, id: string) {
+  const { response } = await call(baseURL, () =>
+    client.zeroTrust.devices.deploymentGroups.get(id, { account_id: accountId }).withResponse(),
+  );
+  return response.headers.get('etag') ?? undefined;
+}
+
+interface HistoryEntry {
+  revision: number;
+  at: string;
+  action: string;
+  actor: { name: string | null; email: string | null; id: string | null; interface: string };
+  changes: { field: string }[];
+}
+
+function historyTable(entries: HistoryEntry[]): string {
+  if (entries.length === 0) return 'No history.\n';
+  return table([
+    ['REVISION', 'AT', 'ACTION', 'BY', 'VIA', 'CHANGED'],
+    ...entries.map((e) => [
+      String(e.revision),
+      e.at.slice(0, 19),
+      e.action,
+      e.actor.email ?? e.actor.name ?? e.actor.id ?? '-',
+      e.actor.interface,
+      e.changes.map((change) => change.field).join(', '),
+    ]),
+  ]);
 }
 
 interface GroupFields {

@@ -1,14 +1,29 @@
 // Every SQL statement of the SQLite backend, prepared once per connection.
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  AUDIT_ORDER,
   CREDENTIAL_ORDER,
+  claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
+  history,
+  historyCount,
+  IDEMPOTENCY_ORDER,
   IS_USED,
+  importAudit,
+  insertAudit,
   insertCredential,
   insertGroup,
+  insertIdempotencyKey,
+  lastRevision,
   type Placeholder,
+  pruneAudit,
+  pruneIdempotencyKeys,
+  revisionEntry,
+  selectAudit,
   selectCredentials,
   selectGroups,
+  selectIdempotencyKey,
+  selectIdempotencyKeys,
   updateGroup,
 } from '../sql.ts';
 
@@ -32,7 +47,21 @@ export const SQL = {
   credentialByHash: `${selectCredentials()} WHERE secret_hash = ?`,
   listCredentials: `${selectCredentials()} ${CREDENTIAL_ORDER}`,
   revokeCredential: 'UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+  credentialById: `${selectCredentials()} WHERE id = ?`,
+  insertAudit: insertAudit(positional),
+  importAudit: importAudit(positional),
+  importIdempotencyKey: insertIdempotencyKey(positional),
+  history: history(positional),
+  historyCount: historyCount(positional),
+  revisionEntry: revisionEntry(positional),
+  lastRevision: lastRevision(positional),
+  selectIdempotencyKey: selectIdempotencyKey(positional),
+  claimIdempotencyKey: claimIdempotencyKey(positional),
+  pruneAudit: pruneAudit(positional),
+  pruneIdempotencyKeys: pruneIdempotencyKeys(positional),
   isUsed: IS_USED,
+  exportAudit: `${selectAudit()} ${AUDIT_ORDER}`,
+  exportIdempotencyKeys: `${selectIdempotencyKeys()} ${IDEMPOTENCY_ORDER}`,
   exportGroups: `${selectGroups()} ${GROUP_EXPORT_ORDER}`,
   exportCredentials: `${selectCredentials()} ${CREDENTIAL_ORDER}`,
 } as const;
@@ -41,7 +70,10 @@ export const SQL = {
  * The statements of the request path by name (the exports run on a connection of their own, backup.ts).
  * Written out, so that declarations (`ringmaster/testing` reaches this file) can name the type.
  */
-export type Statements = Record<Exclude<keyof typeof SQL, 'exportGroups' | 'exportCredentials'>, Statement>;
+export type Statements = Record<
+  Exclude<keyof typeof SQL, 'exportGroups' | 'exportCredentials' | 'exportAudit' | 'exportIdempotencyKeys'>,
+  Statement
+>;
 
 /** The statements of the request path, prepared on `db`. */
 export function prepareStatements(db: Database): Statements {
@@ -64,5 +96,17 @@ export function prepareStatements(db: Database): Statements {
     listCredentials: prepare(SQL.listCredentials),
     revokeCredential: prepare(SQL.revokeCredential),
     isUsed: prepare(SQL.isUsed).pluck(),
+    credentialById: prepare(SQL.credentialById),
+    insertAudit: prepare(SQL.insertAudit),
+    importAudit: prepare(SQL.importAudit),
+    importIdempotencyKey: prepare(SQL.importIdempotencyKey),
+    history: prepare(SQL.history),
+    historyCount: prepare(SQL.historyCount).pluck(),
+    revisionEntry: prepare(SQL.revisionEntry),
+    lastRevision: prepare(SQL.lastRevision).pluck(),
+    selectIdempotencyKey: prepare(SQL.selectIdempotencyKey),
+    claimIdempotencyKey: prepare(SQL.claimIdempotencyKey),
+    pruneAudit: prepare(SQL.pruneAudit),
+    pruneIdempotencyKeys: prepare(SQL.pruneIdempotencyKeys),
   };
 }

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { registerAuditLogRoutes } from './audit/routes.ts';
+import { AuditLogService } from './audit/service.ts';
 import type { Config } from './config.ts';
 import { registerDeploymentGroupRoutes } from './deployment-groups/routes.ts';
 import { DeploymentGroupService } from './deployment-groups/service.ts';
@@ -110,6 +112,7 @@ export function buildApp({
     registerHealthRoutes(api, store);
     registerTokenRoutes(api);
     registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
+    registerAuditLogRoutes(api, new AuditLogService(store));
   });
   return app;
 }

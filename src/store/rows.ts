@@ -3,6 +3,7 @@
 // policy_ids, a credential's accounts) are JSON text, so that client order and null-vs-[] survive.
 // This is the one mapping between the model and a row, for both backends.
 import type { TSchema } from '@sinclair/typebox';
+import { AuditEntry, type NewAuditEntry } from '../audit/model.ts';
 import { DeploymentGroup } from '../deployment-groups/model.ts';
 import { Credential } from '../tokens/model.ts';
 import type { CredentialRecord, GroupRecord } from './backup.ts';
@@ -68,4 +69,22 @@ export function toGroupRecord(row: Row): GroupRecord {
 
 export function toCredentialRecord(row: Row): CredentialRecord {
   return { type: 'credential', ...toCredential(row) };
+}
+
+// (helper B: a copy of p2-a's audit row mapping, until p2-a's commit with it is merged.)
+const AUDIT = fieldsOf(AuditEntry);
+/** The JSON columns of audit_log: what the model types as objects. */
+const AUDIT_JSON = new Set(['before', 'after']);
+/** audit_log's columns but seq (given by the database), in the order of auditValues(). */
+export const AUDIT_COLUMNS = AUDIT.fields.filter((field) => field !== 'seq');
+
+export function auditValues(entry: NewAuditEntry): unknown[] {
+  return AUDIT_COLUMNS.map((column) => encode(entry[column as keyof NewAuditEntry], AUDIT_JSON.has(column)));
+}
+
+/** A row of audit_log (seq included; PostgreSQL returns BIGINT as text) as an entry. */
+export function toAuditEntry(row: Row): AuditEntry {
+  const entry = decode<AuditEntry>(row, { fields: AUDIT.fields, json: AUDIT_JSON });
+  entry.seq = Number(entry.seq);
+  return entry;
 }

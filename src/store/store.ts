@@ -5,8 +5,11 @@
 // ownership.ts, import.ts and backup.ts. Backends enforce policy ownership with a unique key on
 // (account_id, policy_id) and report a violation as PolicyConflictError — never check-then-write. The
 // model comes from deployment-groups/model.ts and tokens/model.ts; this module never defines it.
+
+import type { AuditEntry } from '../audit/model.ts';
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
 import type { Credential } from '../tokens/model.ts';
+import type { AuditQuery } from './audit-query.ts';
 import type { BackupRecord } from './backup.ts';
 
 export interface PageRequest {
@@ -89,6 +92,11 @@ export interface Store {
   ): Promise<DeploymentGroup | undefined>;
   /** Deletes the group and frees its policy IDs; false if it did not exist in this account. */
   deleteDeploymentGroup(accountId: string, groupId: string): Promise<boolean>;
+
+  /** Audit entries as `query` selects them, in its order (docs/contract.md §8.2; SQL in audit-query.ts). */
+  listAuditEntries(query: AuditQuery): Promise<AuditEntry[]>;
+  /** The distinct client addresses of the entries `scope` reads (a CIDR filter is matched in code). */
+  listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]>;
 
   insertCredential(credential: Credential): Promise<void>;
   /** Inserts `credential` only if the store holds no credential at all; true if it did. */

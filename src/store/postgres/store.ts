@@ -6,12 +6,15 @@
 // it claims policy IDs. docs/deployment.md describes operating it.
 import type pg from 'pg';
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
+import type { AuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
+import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { policyChanges } from '../ownership.ts';
 import { credentialValues, groupValues, type Row, toCredential, toGroup, updateValues } from '../rows.ts';
 import type { GroupChange, GroupPage, ImportCounts, ImportOptions, PageRequest, Store } from '../store.ts';
+import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './open.ts';
@@ -159,6 +162,14 @@ export class PostgresStore implements Store {
   }
 
   /** One statement on any pooled connection (autocommit). */
+  async listAuditEntries(query: AuditQuery): Promise<AuditEntry[]> {
+    return listAuditEntries((config) => this.query(config), query);
+  }
+
+  async listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]> {
+    return listAuditAddresses((config) => this.query(config), scope);
+  }
+
   private async query<R extends QueryResultRow = QueryResultRow>(
     config: QueryConfig,
     values?: unknown[],

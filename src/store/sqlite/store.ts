@@ -2,12 +2,15 @@
 // synchronous=FULL. Writes go through group commit (group-commit.ts), so every acknowledged write is
 // durable and one fsync covers all the writes that arrive together (docs/decisions/0003-sqlite-durability.md).
 import type { Database } from 'better-sqlite3';
+import type { AuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
+import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { policyChanges } from '../ownership.ts';
 import { credentialValues, groupValues, type Row, toCredential, toGroup, updateValues } from '../rows.ts';
 import type { GroupChange, GroupPage, ImportCounts, ImportOptions, PageRequest, Store } from '../store.ts';
+import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { translate } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -161,6 +164,14 @@ export class SqliteStore implements Store {
         this.credentials.clear();
       }
     });
+  }
+
+  async listAuditEntries(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.read(() => listAuditEntries(this.db, query));
+  }
+
+  async listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]> {
+    return this.read(() => listAuditAddresses(this.db, scope));
   }
 
   private read<T>(query: () => T): T {

@@ -51,25 +51,24 @@ export function parseDateOrDateTime(text: string): bigint | undefined {
   const date = FULL_DATE.exec(text);
   const parts = date ?? DATE_TIME.exec(text);
   if (!parts) return undefined;
-  const [year, month, day, hour, minute, second] = parts
-    .slice(1, 7)
-    .map((part) => Number(part ?? 0)) as number[];
+  // A full-date has no time fields: they are midnight.
+  const [year, month, day, hour, minute, second] = Array.from({ length: 6 }, (_, i) =>
+    Number(parts[i + 1] ?? 0),
+  ) as [number, number, number, number, number, number];
   const [fraction, sign, offsetHours, offsetMinutes] = date ? [] : parts.slice(7);
-  const millis = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second);
+  const millis = Date.UTC(year, month - 1, day, hour, minute, second);
   const check = new Date(millis);
-  if (
-    (year as number) < 1 ||
-    check.getUTCFullYear() !== year ||
-    check.getUTCMonth() !== (month as number) - 1 ||
-    check.getUTCDate() !== day ||
-    check.getUTCHours() !== hour ||
-    check.getUTCMinutes() !== minute ||
-    check.getUTCSeconds() !== second ||
-    Number(offsetHours ?? 0) > 23 ||
-    Number(offsetMinutes ?? 0) > 59
-  ) {
-    return undefined;
-  }
+  const real =
+    year >= 1 &&
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === month - 1 &&
+    check.getUTCDate() === day &&
+    check.getUTCHours() === hour &&
+    check.getUTCMinutes() === minute &&
+    check.getUTCSeconds() === second &&
+    Number(offsetHours ?? 0) <= 23 &&
+    Number(offsetMinutes ?? 0) <= 59;
+  if (!real) return undefined;
   const offset = (Number(offsetHours ?? 0) * 60 + Number(offsetMinutes ?? 0)) * (sign === '-' ? -1 : 1);
   const nanos = (BigInt(millis) - BigInt(offset) * 60_000n) * NANOS_PER_MS;
   return nanos + BigInt((fraction ?? '').padEnd(9, '0'));

@@ -4,14 +4,28 @@
 
 const NANOS_PER_MS = 1_000_000n;
 const NANOS_PER_SECOND = 1_000_000_000n;
+export const NANOS_PER_DAY = 86_400n * NANOS_PER_SECOND;
 let last = 0n;
 
+/** The wall clock's milliseconds, with the sub-millisecond digits from the high-resolution clock. */
+function wallClock(): bigint {
+  return BigInt(Date.now()) * NANOS_PER_MS + (process.hrtime.bigint() % NANOS_PER_MS);
+}
+
+let source: () => bigint = wallClock;
+
 /**
- * Nanoseconds since the epoch: the wall clock's milliseconds, the sub-millisecond digits from the
- * high-resolution clock, and never the same value twice in this process.
+ * Replaces the time source of this process (tests: a retention of 365 days is tested by moving the clock,
+ * never by waiting); no argument restores the wall clock.
  */
+export function setClock(next: (() => bigint) | undefined = undefined): void {
+  source = next ?? wallClock;
+  last = 0n;
+}
+
+/** Nanoseconds since the epoch from the time source, never the same value twice in this process. */
 export function nowNanos(): bigint {
-  const now = BigInt(Date.now()) * NANOS_PER_MS + (process.hrtime.bigint() % NANOS_PER_MS);
+  const now = source();
   last = now > last ? now : last + 1n;
   return last;
 }

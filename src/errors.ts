@@ -30,6 +30,11 @@ export const ERRORS = {
     message: 'Policy ID already belongs to another deployment group',
   },
   preconditionFailed: { status: 412, code: 2007, message: 'If-Match did not match the current version' },
+  idempotencyMismatch: {
+    status: 422,
+    code: 2014,
+    message: 'Idempotency-Key was already used with a different request',
+  },
   bodyTooLarge: { status: 413, code: 2005, message: 'Request body is too large' },
   requestTimeout: { status: 408, code: 2011, message: 'The request was not received in time' },
   headersTooLarge: { status: 431, code: 2012, message: 'Request headers are larger than 16 KiB' },
@@ -77,7 +82,8 @@ export type ErrorKey = keyof typeof ERRORS;
 export interface ErrorDetail {
   code: number;
   message: string;
-  source?: { pointer?: string; parameter?: string };
+  /** JSON:API's error source: a body member, a query parameter, or a request header. */
+  source?: { pointer?: string; parameter?: string; header?: string };
   documentation_url?: string;
   error_chain?: { code: number; message: string }[];
   /** Facts a client can act on without parsing `message`, e.g. the owner of a policy ID (§5). */
@@ -175,6 +181,7 @@ export interface Violation {
   message: string;
   pointer?: string;
   parameter?: string;
+  header?: string;
 }
 
 /** At most this many error objects in a 2001 answer, the last one counting the rest (docs/contract.md §4). */
@@ -183,10 +190,10 @@ export const MAX_VIOLATIONS = 100;
 export function validationError(violations: Violation[]): ApiError {
   const code = ERRORS.validation.code;
   const listed = violations.length > MAX_VIOLATIONS ? violations.slice(0, MAX_VIOLATIONS - 1) : violations;
-  const details: ErrorDetail[] = listed.map(({ message, pointer, parameter }) => ({
+  const details: ErrorDetail[] = listed.map(({ message, pointer, parameter, header }) => ({
     code,
     message,
-    source: pointer !== undefined ? { pointer } : { parameter },
+    source: pointer !== undefined ? { pointer } : header !== undefined ? { header } : { parameter },
   }));
   if (listed.length < violations.length) {
     details.push({ code, message: `${violations.length - listed.length} more violations not listed` });

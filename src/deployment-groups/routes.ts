@@ -1,8 +1,11 @@
 // HTTP in, plain data out: the five Deployment Groups operations (docs/contract.md §1). Rules live in service.ts.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requestAudit } from '../audit/context.ts';
+import { etagOf, idempotencyKey, noneMatchFails, parseCondition } from '../http/conditional.ts';
 import { API_PREFIX, Envelope, ok, okPage, PageEnvelope } from '../http/envelope.ts';
 import { rejectOtherMethods } from '../http/not-found.ts';
 import { PageQuery, pageRequest, resultInfo } from '../http/pagination.ts';
+import type { StoredGroup } from '../store/store.ts';
 import {
   type CreateBody,
   createBodySchema,
@@ -11,7 +14,7 @@ import {
   updateBodySchema,
 } from './model.ts';
 import { AccountParams, DeletedSchema, GroupParams } from './schemas.ts';
-import type { DeploymentGroupService } from './service.ts';
+import type { DeploymentGroupService, WriteOptions } from './service.ts';
 
 const COLLECTION = `${API_PREFIX}/accounts/:account_id/devices/deployment-groups`;
 const TAGS = ['Deployment Groups'];
@@ -63,7 +66,21 @@ export function registerDeploymentGroupRoutes(
         response: { 200: Envelope(DeploymentGroup) },
       },
     },
-    async (request) => ok(await service.createDeploymentGroup(request.params.account_id, request.body)),
+    async (request, reply) => {
+      const key = idempotencyKey(request);
+      const idempotency =
+        key === undefined
+          ? undefined
+          : { key, credentialId: request.credential?.id as string, body: request.body };
+      const created = await service.createDeploymentGroup(
+        request.params.account_id,
+        request.body,
+        writeOptions(request),
+        idempotency,
+      );
+      if (created.replayed) reply.code(created.status).header('idempotent-replayed', 'true');
+      return withTag(reply, created.stored);
+    },
   );
 
   app.get<GroupRoute>(
@@ -78,8 +95,12 @@ export function registerDeploymentGroupRoutes(
         response: { 200: Envelope(DeploymentGroup) },
       },
     },
-    async (request) =>
-      ok(await service.getDeploymentGroup(request.params.account_id, request.params.group_id)),
+    async (request, reply) => {
+      const ifNoneMatch = parseCondition(request, 'if-none-match');
+      const stored = await service.getDeploymentGroup(request.params.account_id, request.params.group_id);
+      if (noneMatchFails(ifNoneMatch, stored)) return reply.code(304).header('etag', etagOf(stored)).send();
+      return withTag(reply, stored);
+    },
   );
 
   app.patch<GroupRoute & { Body: UpdateBody }>(
@@ -95,9 +116,12 @@ export function registerDeploymentGroupRoutes(
         response: { 200: Envelope(DeploymentGroup) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { account_id: accountId, group_id: groupId } = request.params;
-      return ok(await service.updateDeploymentGroup(accountId, groupId, request.body));
+      return withTag(
+        reply,
+        await service.updateDeploymentGroup(accountId, groupId, request.body, writeOptions(request)),
+      );
     },
   );
 
@@ -113,10 +137,23 @@ export function registerDeploymentGroupRoutes(
         response: { 200: Envelope(DeletedSchema) },
       },
     },
-    async (request) =>
-      ok(await service.deleteDeploymentGroup(request.params.account_id, request.params.group_id)),
+    async (request) => {
+      const { account_id: accountId, group_id: groupId } = request.params;
+      return ok(await service.deleteDeploymentGroup(accountId, groupId, writeOptions(request)));
+    },
   );
 
   rejectOtherMethods(app, COLLECTION, ['GET', 'POST']);
   rejectOtherMethods(app, ITEM, ['GET', 'PATCH', 'DELETE']);
+}
+
+/** The write's audit context and If-Match, read from the request. */
+export function writeOptions(request: FastifyRequest): WriteOptions {
+  return { audit: requestAudit(request), ifMatch: parseCondition(request, 'if-match') };
+}
+
+/** A 200 carrying one group: its envelope, and its ETag (docs/contract.md §8.1). */
+export function withTag(reply: FastifyReply, stored: StoredGroup) {
+  reply.header('etag', etagOf(stored));
+  return ok(stored.group);
 }

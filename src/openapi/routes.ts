@@ -70,7 +70,11 @@ const FAILURE = {
           message: { type: 'string' },
           source: {
             type: 'object',
-            properties: { pointer: { type: 'string' }, parameter: { type: 'string' } },
+            properties: {
+              pointer: { type: 'string' },
+              parameter: { type: 'string' },
+              header: { type: 'string' },
+            },
           },
           documentation_url: { type: 'string' },
           meta: {

@@ -34,7 +34,12 @@ export async function importInBatches(
   }
   await groups.flush();
   await credentials.flush();
-  return { deploymentGroups: groups.written, credentials: credentials.written };
+  return {
+    deploymentGroups: groups.written,
+    credentials: credentials.written,
+    auditEntries: 0,
+    idempotencyKeys: 0,
+  };
 }
 
 class Batch<T> {

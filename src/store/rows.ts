@@ -7,6 +7,7 @@ import { AuditEntry, type NewAuditEntry } from '../audit/model.ts';
 import { DeploymentGroup } from '../deployment-groups/model.ts';
 import { Credential } from '../tokens/model.ts';
 import type { CredentialRecord, GroupRecord } from './backup.ts';
+import type { StoredGroup } from './store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -19,12 +20,12 @@ function fieldsOf(schema: { properties: Record<string, TSchema> }) {
 const GROUP = fieldsOf(DeploymentGroup);
 const CREDENTIAL = fieldsOf(Credential);
 
-/** deployment_groups' columns, in the order of groupValues(). */
-export const GROUP_COLUMNS = ['account_id', ...GROUP.fields];
+/** deployment_groups' columns, in the order of groupValues(): the model's, then the revision. */
+export const GROUP_COLUMNS = ['account_id', ...GROUP.fields, 'revision'];
 /** credentials' columns, in the order of credentialValues(). */
 export const CREDENTIAL_COLUMNS = CREDENTIAL.fields;
 /** What an update may change (docs/contract.md §2: id and created_at never do), in updateValues() order. */
-export const UPDATE_COLUMNS = ['name', 'version_config', 'policy_ids', 'updated_at'] as const;
+export const UPDATE_COLUMNS = ['name', 'version_config', 'policy_ids', 'updated_at', 'revision'] as const;
 
 function encode(value: unknown, json: boolean): unknown {
   return json && value !== null ? JSON.stringify(value) : value;
@@ -39,13 +40,14 @@ function decode<T>(row: Row, { fields, json }: { fields: string[]; json: Set<str
   return object as T;
 }
 
-export function groupValues(accountId: string, group: DeploymentGroup): unknown[] {
-  const row: Row = { ...group, account_id: accountId };
+export function groupValues(accountId: string, group: DeploymentGroup, revision = 1): unknown[] {
+  const row: Row = { ...group, account_id: accountId, revision };
   return GROUP_COLUMNS.map((column) => encode(row[column], GROUP.json.has(column)));
 }
 
-export function updateValues(group: DeploymentGroup): unknown[] {
-  return UPDATE_COLUMNS.map((column) => encode(group[column], GROUP.json.has(column)));
+export function updateValues(group: DeploymentGroup, revision: number): unknown[] {
+  const row: Row = { ...group, revision };
+  return UPDATE_COLUMNS.map((column) => encode(row[column], GROUP.json.has(column)));
 }
 
 export function credentialValues(credential: Credential): unknown[] {
@@ -71,7 +73,13 @@ export function toCredentialRecord(row: Row): CredentialRecord {
   return { type: 'credential', ...toCredential(row) };
 }
 
-// (helper B: a copy of p2-a's audit row mapping, until p2-a's commit with it is merged.)
+// --- revisions, audit entries, idempotency keys (docs/contract.md §8) --------------------------------
+
+/** A group row (selected with its revision) as the group and its revision. */
+export function toStoredGroup(row: Row): StoredGroup {
+  return { group: toGroup(row), revision: Number(row.revision) };
+}
+
 const AUDIT = fieldsOf(AuditEntry);
 /** The JSON columns of audit_log: what the model types as objects. */
 const AUDIT_JSON = new Set(['before', 'after']);
@@ -87,4 +95,34 @@ export function toAuditEntry(row: Row): AuditEntry {
   const entry = decode<AuditEntry>(row, { fields: AUDIT.fields, json: AUDIT_JSON });
   entry.seq = Number(entry.seq);
   return entry;
+}
+
+export const IDEMPOTENCY_COLUMNS = [
+  'account_id',
+  'credential_id',
+  'key',
+  'request_hash',
+  'status',
+  'response',
+  'created_at',
+] as const;
+
+/** A stored Idempotency-Key, as a backup record holds it. */
+export interface IdempotencyKeyRow {
+  account_id: string;
+  credential_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  /** The replayed `result`, as JSON text. */
+  response: string;
+  created_at: string;
+}
+
+export function idempotencyValues(row: IdempotencyKeyRow): unknown[] {
+  return IDEMPOTENCY_COLUMNS.map((column) => row[column]);
+}
+
+export function toIdempotencyKey(row: Row): IdempotencyKeyRow {
+  return { ...(row as unknown as IdempotencyKeyRow), status: Number(row.status) };
 }

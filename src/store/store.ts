@@ -5,8 +5,7 @@
 // ownership.ts, import.ts and backup.ts. Backends enforce policy ownership with a unique key on
 // (account_id, policy_id) and report a violation as PolicyConflictError — never check-then-write. The
 // model comes from deployment-groups/model.ts and tokens/model.ts; this module never defines it.
-
-import type { AuditEntry } from '../audit/model.ts';
+import type { AuditAction, AuditContext, AuditEntry } from '../audit/model.ts';
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
 import type { Credential } from '../tokens/model.ts';
 import type { AuditQuery } from './audit-query.ts';
@@ -43,11 +42,96 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** A group with its revision (1 when created, +1 per change): what its ETag is made of. */
+export interface StoredGroup {
+  group: DeploymentGroup;
+  revision: number;
+}
+
 /**
  * Computes a group's next state from its current one. Must be pure and synchronous: a backend may
- * call it while holding a lock. Returning `current` itself means "nothing changes" and nothing is written.
+ * call it while holding a lock. Returning `current.group` itself means "nothing changes" and nothing is
+ * written; throwing (a failed If-Match) writes nothing and rejects with that error.
  */
-export type GroupChange = (current: DeploymentGroup) => DeploymentGroup;
+export type GroupChange = (current: StoredGroup) => DeploymentGroup;
+
+/** Checks the group about to be deleted (If-Match); throwing writes nothing and rejects with that error. */
+export type DeleteCheck = (current: StoredGroup) => void;
+
+/**
+ * Who writes a change and how, for its audit entry (written in the same transaction). `action`
+ * overrides the one the operation implies (a revert is an update or a re-create).
+ */
+export interface Audit {
+  context: AuditContext;
+  action?: AuditAction;
+  /**
+   * Run the whole write, audit entry included, then roll it back instead of committing, and reject with
+   * PreviewRollback carrying what the write would have resolved to (docs/contract.md §8.3).
+   */
+  preview?: boolean;
+}
+
+/** The end of a previewed write: rolled back; `result` is what it would have resolved to. */
+export class PreviewRollback extends Error {
+  constructor(readonly result: unknown) {
+    super('previewed write rolled back');
+    this.name = 'PreviewRollback';
+  }
+}
+
+/** A write's last step: its result, or, when previewed, the rollback carrying it. */
+export function committed<T>(audit: Audit, result: T): T {
+  if (audit.preview) throw new PreviewRollback(result);
+  return result;
+}
+
+/** The COMMIT ending a write's transaction, unless it is previewed (then its caller rolls back). */
+export function commit(audit: Audit): string[] {
+  return audit.preview ? [] : ['COMMIT'];
+}
+
+/** An Idempotency-Key sent with a create (docs/contract.md §8.1), scoped to account and credential. */
+export interface IdempotencyRequest {
+  credentialId: string;
+  key: string;
+  /** Identifies the request body: the same key with another hash is refused. */
+  requestHash: string;
+  /** Keys stored before this instant are expired: treated as absent and replaced. */
+  expiredBefore: string;
+  /** When the key is stored. */
+  at: string;
+  /** The answer to replay: its status and its `result`. */
+  status: number;
+  response: unknown;
+}
+
+/** What a create stored, or what a replayed key stored the first time. */
+export type CreateOutcome =
+  | { replayed: false; stored: StoredGroup }
+  | { replayed: true; status: number; response: unknown };
+
+/** The same Idempotency-Key was used before with another request body (422). */
+export class IdempotencyMismatchError extends Error {
+  constructor() {
+    super('the Idempotency-Key was used with another request');
+    this.name = 'IdempotencyMismatchError';
+  }
+}
+
+/** A revert re-creating a deleted group found it back already (someone else restored it). */
+export class GroupExistsError extends Error {
+  constructor() {
+    super('the deployment group exists again');
+    this.name = 'GroupExistsError';
+  }
+}
+
+export interface HistoryPage {
+  /** The group's audit entries, newest first. */
+  entries: AuditEntry[];
+  total: number;
+}
 
 export interface ImportOptions {
   /** Delete everything the store holds first (same transaction). Without it a non-empty store is refused. */
@@ -57,6 +141,8 @@ export interface ImportOptions {
 export interface ImportCounts {
   deploymentGroups: number;
   credentials: number;
+  auditEntries: number;
+  idempotencyKeys: number;
 }
 
 /** `importRecords` into a store that already holds groups or credentials, without `replace`. */
@@ -77,38 +163,72 @@ export interface Store {
   close(): Promise<void>;
 
   listDeploymentGroups(accountId: string, page: PageRequest): Promise<GroupPage>;
-  getDeploymentGroup(accountId: string, groupId: string): Promise<DeploymentGroup | undefined>;
-  /** Throws PolicyConflictError (and stores nothing) if another group owns any of its policy IDs. */
-  createDeploymentGroup(accountId: string, group: DeploymentGroup): Promise<void>;
+  getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup | undefined>;
   /**
-   * Applies `change` to the current group atomically. Resolves to the stored result, or undefined
-   * if the group does not exist in this account. Throws PolicyConflictError (and changes nothing)
-   * if a newly added policy ID belongs to another group.
+   * Stores the group (revision 1) and its audit entry, and the idempotency key if one is given. With a
+   * key already stored for the same request, stores nothing and resolves to the first answer; with
+   * another request, throws IdempotencyMismatchError. Throws PolicyConflictError (and stores nothing) if
+   * another group owns any of its policy IDs.
+   */
+  createDeploymentGroup(
+    accountId: string,
+    group: DeploymentGroup,
+    audit: Audit,
+    idempotency?: IdempotencyRequest,
+  ): Promise<CreateOutcome>;
+  /**
+   * Re-creates a deleted group (a revert) with its id and created_at, at the revision after the last one
+   * in its history. Throws GroupExistsError if a group with that id exists, PolicyConflictError as create.
+   */
+  restoreDeploymentGroup(accountId: string, group: DeploymentGroup, audit: Audit): Promise<StoredGroup>;
+  /**
+   * Applies `change` to the current group atomically, with the next revision and its audit entry.
+   * Resolves to the stored result, or undefined if the group does not exist in this account. Throws
+   * PolicyConflictError (and changes nothing) if a newly added policy ID belongs to another group.
    */
   updateDeploymentGroup(
     accountId: string,
     groupId: string,
     change: GroupChange,
-  ): Promise<DeploymentGroup | undefined>;
-  /** Deletes the group and frees its policy IDs; false if it did not exist in this account. */
-  deleteDeploymentGroup(accountId: string, groupId: string): Promise<boolean>;
+    audit: Audit,
+  ): Promise<StoredGroup | undefined>;
+  /**
+   * Deletes the group (after `check` accepted it), frees its policy IDs and records the deletion as the
+   * next revision; false if it did not exist in this account.
+   */
+  deleteDeploymentGroup(
+    accountId: string,
+    groupId: string,
+    audit: Audit,
+    check?: DeleteCheck,
+  ): Promise<boolean>;
+  /** A group's audit entries (also after its deletion), newest first. */
+  groupHistory(accountId: string, groupId: string, page: PageRequest): Promise<HistoryPage>;
+  /** The entry that made revision `revision` of the group, if any. */
+  groupRevision(accountId: string, groupId: string, revision: number): Promise<AuditEntry | undefined>;
 
   /** Audit entries as `query` selects them, in its order (docs/contract.md §8.2; SQL in audit-query.ts). */
   listAuditEntries(query: AuditQuery): Promise<AuditEntry[]>;
   /** The distinct client addresses of the entries `scope` reads (a CIDR filter is matched in code). */
   listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]>;
 
-  insertCredential(credential: Credential): Promise<void>;
+  /** Each insert and revocation writes its audit entries (one per granted account) in its transaction. */
+  insertCredential(credential: Credential, audit: Audit): Promise<void>;
   /** Inserts `credential` only if the store holds no credential at all; true if it did. */
-  insertFirstCredential(credential: Credential): Promise<boolean>;
+  insertFirstCredential(credential: Credential, audit: Audit): Promise<boolean>;
   findCredentialBySecretHash(secretHash: string): Promise<Credential | undefined>;
   listCredentials(): Promise<Credential[]>;
   /** Marks the credential revoked; false if there is no such credential or it was already revoked. */
-  revokeCredential(id: string, revokedAt: string): Promise<boolean>;
+  revokeCredential(id: string, revokedAt: string, audit: Audit): Promise<boolean>;
+
+  /** Deletes at most `limit` of the oldest audit entries written before `before`; resolves to how many. */
+  pruneAuditLog(before: string, limit: number): Promise<number>;
+  /** Deletes at most `limit` idempotency keys stored before `before`; resolves to how many. */
+  pruneIdempotencyKeys(before: string, limit: number): Promise<number>;
 
   /**
    * Every group (ordered by account, created_at, id), then every credential (ordered by created_at, id),
-   * read from one consistent snapshot. Same data, same order, whichever backend holds it.
+   * then every audit entry (by seq), then every idempotency key, read from one consistent snapshot. Same data, same order, whichever backend holds it.
    */
   exportRecords(): AsyncIterable<BackupRecord>;
   /**

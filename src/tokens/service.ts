@@ -1,7 +1,8 @@
 // Credentials: creating, verifying, listing and revoking API tokens and legacy API keys.
 // Used by the auth hook (verify) and by the CLI (create, list, revoke).
+import { COMMAND_LINE } from '../audit/context.ts';
 import { now } from '../clock.ts';
-import type { Store } from '../store/store.ts';
+import type { Audit, Store } from '../store/store.ts';
 import { type Credential, type CredentialKind, MAX_GRANTED_ACCOUNTS, type Permission } from './model.ts';
 import {
   constantTimeEqual,
@@ -28,25 +29,28 @@ export type PresentedCredential =
 
 export type Verification = { ok: true; credential: Credential } | { ok: false };
 
+/** Credentials are created and revoked by an operator at the command line, never over HTTP. */
+const AUDIT: Audit = { context: COMMAND_LINE };
+
 export class TokenService {
   constructor(private readonly store: Store) {}
 
   async createToken(options: NewCredential): Promise<CreatedCredential> {
     const created = build('token', options);
-    await this.store.insertCredential(created.credential);
+    await this.store.insertCredential(created.credential, AUDIT);
     return created;
   }
 
   async createKey(options: NewCredential & { email: string }): Promise<CreatedCredential> {
     const created = build('key', options);
-    await this.store.insertCredential(created.credential);
+    await this.store.insertCredential(created.credential, AUDIT);
     return created;
   }
 
   /** The first start's operator token (all accounts, write), or undefined if any credential exists. */
   async createOperatorTokenIfNone(): Promise<CreatedCredential | undefined> {
     const created = build('token', { accounts: null, permission: 'write', name: 'operator' });
-    return (await this.store.insertFirstCredential(created.credential)) ? created : undefined;
+    return (await this.store.insertFirstCredential(created.credential, AUDIT)) ? created : undefined;
   }
 
   /** Looks the secret up by its hash; unknown, expired, revoked and wrong-kind credentials all fail alike. */
@@ -69,7 +73,7 @@ export class TokenService {
   }
 
   revoke(id: string): Promise<boolean> {
-    return this.store.revokeCredential(id, now());
+    return this.store.revokeCredential(id, now(), AUDIT);
   }
 }
 

@@ -1,14 +1,27 @@
 // Every SQL statement of the PostgreSQL backend. The request path's are named, so each connection
 // prepares them once; export and import build theirs per batch.
-import { CREDENTIAL_COLUMNS, GROUP_COLUMNS } from '../rows.ts';
+import { AUDIT_COLUMNS, CREDENTIAL_COLUMNS, GROUP_COLUMNS, IDEMPOTENCY_COLUMNS } from '../rows.ts';
 import {
+  AUDIT_ORDER,
   CREDENTIAL_ORDER,
+  claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
+  history,
+  historyCount,
+  IDEMPOTENCY_ORDER,
+  insertAudit,
   insertCredential,
   insertGroup,
+  lastRevision,
   type Placeholder,
+  pruneAudit,
+  pruneIdempotencyKeys,
+  revisionEntry,
+  selectAudit,
   selectCredentials,
   selectGroups,
+  selectIdempotencyKey,
+  selectIdempotencyKeys,
   updateGroup,
 } from '../sql.ts';
 
@@ -55,8 +68,18 @@ export const SQL = {
   listCredentials: { name: 'rm_list_credentials', text: `${selectCredentials()} ${CREDENTIAL_ORDER}` },
   revokeCredential: {
     name: 'rm_revoke_credential',
-    text: 'UPDATE credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+    text: `UPDATE credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL
+      RETURNING ${CREDENTIAL_COLUMNS.join(', ')}`,
   },
+  insertAudit: { name: 'rm_insert_audit', text: insertAudit(numbered) },
+  history: { name: 'rm_history', text: history(numbered) },
+  historyCount: { name: 'rm_history_count', text: historyCount(numbered) },
+  revisionEntry: { name: 'rm_revision_entry', text: revisionEntry(numbered) },
+  lastRevision: { name: 'rm_last_revision', text: lastRevision(numbered) },
+  selectIdempotencyKey: { name: 'rm_select_idempotency_key', text: selectIdempotencyKey(numbered) },
+  claimIdempotencyKey: { name: 'rm_claim_idempotency_key', text: claimIdempotencyKey(numbered) },
+  pruneAudit: { name: 'rm_prune_audit', text: pruneAudit(numbered) },
+  pruneIdempotencyKeys: { name: 'rm_prune_idempotency_keys', text: pruneIdempotencyKeys(numbered) },
 } as const;
 
 /** Serializes insertFirstCredential across replicas ("RMFIRSTC" in ASCII). */
@@ -65,7 +88,8 @@ export const LOCK_FIRST_CREDENTIAL = 'SELECT pg_advisory_xact_lock($1)';
 
 // --- export and import -------------------------------------------------------------------------------
 
-export const LOCK_FOR_IMPORT = 'LOCK TABLE deployment_groups, policy_owners, credentials IN EXCLUSIVE MODE';
+export const LOCK_FOR_IMPORT =
+  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, idempotency_keys IN EXCLUSIVE MODE';
 
 /** A page of the group export: $1 rows after the row ($2, $3, $4) of the previous page, if any. */
 export function exportGroupsPage(after: boolean): string {
@@ -79,14 +103,34 @@ export function exportCredentialsPage(after: boolean): string {
   return `${selectCredentials()} ${where} ${CREDENTIAL_ORDER} LIMIT $1`;
 }
 
+/** A page of the audit-log export: $1 entries after seq $2, if any. */
+export function exportAuditPage(after: boolean): string {
+  return `${selectAudit()} ${after ? 'WHERE seq > $2' : ''} ${AUDIT_ORDER} LIMIT $1`;
+}
+
+/** A page of the idempotency-key export: $1 rows after the key ($2, $3, $4), if any. */
+export function exportIdempotencyPage(after: boolean): string {
+  const where = after ? 'WHERE (account_id, credential_id, key) > ($2, $3, $4)' : '';
+  return `${selectIdempotencyKeys()} ${where} ${IDEMPOTENCY_ORDER} LIMIT $1`;
+}
+
+/** The columns that are not text. */
+const COLUMN_TYPES: Record<string, string> = { revision: 'int[]', status: 'int[]', seq: 'bigint[]' };
+
 /** A batch of rows in one statement: $n is the array of the n-th column's values. */
 function insertUnnest(table: string, columns: readonly string[]): string {
-  const arrays = columns.map((_, i) => `${numbered(i + 1)}::text[]`).join(', ');
+  const type = (column: string) => COLUMN_TYPES[column] ?? 'text[]';
+  const arrays = columns.map((column, i) => `${numbered(i + 1)}::${type(column)}`).join(', ');
   return `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${arrays})`;
 }
 
 export const IMPORT_GROUPS = insertUnnest('deployment_groups', GROUP_COLUMNS);
 export const IMPORT_CREDENTIALS = insertUnnest('credentials', CREDENTIAL_COLUMNS);
+/** Entries keep their seq, so that cursors and order survive a round trip; the identity moves past them. */
+export const IMPORT_AUDIT = insertUnnest('audit_log', ['seq', ...AUDIT_COLUMNS]);
+export const RESTART_AUDIT_SEQ =
+  "SELECT setval(pg_get_serial_sequence('audit_log', 'seq'), coalesce((SELECT max(seq) FROM audit_log), 0) + 1, false)";
+export const IMPORT_IDEMPOTENCY_KEYS = insertUnnest('idempotency_keys', IDEMPOTENCY_COLUMNS);
 export const IMPORT_CLAIMS = `${insertUnnest('policy_owners', ['account_id', 'policy_id', 'group_id'])}
   ON CONFLICT (account_id, policy_id) DO NOTHING RETURNING account_id, policy_id, group_id`;
 export const IMPORT_OWNERS = `SELECT o.account_id, o.policy_id, o.group_id FROM policy_owners o

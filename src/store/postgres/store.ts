@@ -6,14 +6,45 @@
 // it claims policy IDs. docs/deployment.md describes operating it.
 import type pg from 'pg';
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import type { AuditEntry } from '../../audit/model.ts';
+import { credentialEntries, groupEntry } from '../../audit/entries.ts';
+import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { policyChanges } from '../ownership.ts';
-import { credentialValues, groupValues, type Row, toCredential, toGroup, updateValues } from '../rows.ts';
-import type { GroupChange, GroupPage, ImportCounts, ImportOptions, PageRequest, Store } from '../store.ts';
+import {
+  auditValues,
+  credentialValues,
+  groupValues,
+  idempotencyValues,
+  type Row,
+  toAuditEntry,
+  toCredential,
+  toGroup,
+  toIdempotencyKey,
+  toStoredGroup,
+  updateValues,
+} from '../rows.ts';
+import {
+  type Audit,
+  type CreateOutcome,
+  commit,
+  committed,
+  type DeleteCheck,
+  type GroupChange,
+  GroupExistsError,
+  type GroupPage,
+  type HistoryPage,
+  IdempotencyMismatchError,
+  type IdempotencyRequest,
+  type ImportCounts,
+  type ImportOptions,
+  type PageRequest,
+  type Store,
+  type StoredGroup,
+  StoreUnavailableError,
+} from '../store.ts';
 import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
@@ -54,21 +85,53 @@ export class PostgresStore implements Store {
     return { groups: rows.filter((row) => row.id !== null).map(toGroup), total };
   }
 
-  async getDeploymentGroup(accountId: string, groupId: string): Promise<DeploymentGroup | undefined> {
+  async getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup | undefined> {
     const { rows } = await this.query<Row>(SQL.get, [groupId, accountId]);
-    return rows[0] && toGroup(rows[0]);
+    return rows[0] && toStoredGroup(rows[0]);
   }
 
-  async createDeploymentGroup(accountId: string, group: DeploymentGroup): Promise<void> {
+  createDeploymentGroup(
+    accountId: string,
+    group: DeploymentGroup,
+    audit: Audit,
+    idempotency?: IdempotencyRequest,
+  ): Promise<CreateOutcome> {
+    const stored = { group, revision: 1 };
     const insert = { ...SQL.insertGroup, values: groupValues(accountId, group) };
-    const policyIds = group.policy_ids ?? [];
-    if (policyIds.length === 0) {
-      await this.query(insert);
-      return;
-    }
-    await this.transaction(async (client) => {
-      await claimPolicies(client, accountId, group.id, policyIds, ['BEGIN', insert]);
-      await client.query('COMMIT');
+    const entry = auditInsert(groupEntry(accountId, audit, 'create', undefined, stored));
+    return this.transaction(async (client): Promise<CreateOutcome> => {
+      const begin: (string | QueryConfig)[] = ['BEGIN'];
+      if (idempotency) {
+        // The key's primary key decides between concurrent requests: the second waits for the first to
+        // commit, then finds the key held and replays it (or, if the first rolled back, takes it).
+        const [, claimed] = await pipeline(client, ['BEGIN', claimKey(accountId, idempotency)]);
+        if (claimed?.rowCount === 0) {
+          await client.query('ROLLBACK');
+          return heldKey(client, accountId, idempotency);
+        }
+        begin.length = 0;
+      }
+      await this.insertWithPolicies(client, accountId, group, [...begin, insert], [entry, ...commit(audit)]);
+      return committed(audit, { replayed: false, stored });
+    });
+  }
+
+  restoreDeploymentGroup(accountId: string, group: DeploymentGroup, audit: Audit): Promise<StoredGroup> {
+    return this.transaction(async (client) => {
+      const [, last] = await pipeline(client, [
+        'BEGIN',
+        { ...SQL.lastRevision, values: [accountId, group.id] },
+      ]);
+      const stored = { group, revision: Number(last?.rows[0]?.revision ?? 0) + 1 };
+      const insert = { ...SQL.insertGroup, values: groupValues(accountId, group, stored.revision) };
+      const entry = auditInsert(groupEntry(accountId, audit, 'revert', undefined, stored));
+      try {
+        await this.insertWithPolicies(client, accountId, group, [insert], [entry, ...commit(audit)]);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === '23505') throw new GroupExistsError();
+        throw error;
+      }
+      return committed(audit, stored);
     });
   }
 
@@ -76,52 +139,95 @@ export class PostgresStore implements Store {
     accountId: string,
     groupId: string,
     change: GroupChange,
-  ): Promise<DeploymentGroup | undefined> {
+    audit: Audit,
+  ): Promise<StoredGroup | undefined> {
     return this.transaction(async (client) => {
-      const [, locked] = await pipeline(client, ['BEGIN', { ...SQL.lock, values: [groupId, accountId] }]);
-      const row = locked?.rows[0] as Row | undefined;
-      if (!row) {
-        await client.query('ROLLBACK');
-        return undefined;
-      }
-      const current = toGroup(row);
+      const current = await lockGroup(client, accountId, groupId);
+      if (!current) return undefined;
       const next = change(current);
-      if (next === current) {
+      if (next === current.group) {
         await client.query('ROLLBACK');
         return current;
       }
-      const { released, added } = policyChanges(current, next);
+      const stored = { group: next, revision: current.revision + 1 };
+      const { released, added } = policyChanges(current.group, next);
       const release = released.length > 0 ? [{ ...SQL.release, values: [accountId, groupId, released] }] : [];
       if (added.length > 0) await claimPolicies(client, accountId, groupId, added, release);
       await pipeline(client, [
         ...(added.length === 0 ? release : []),
-        { ...SQL.updateGroup, values: [...updateValues(next), groupId, accountId] },
-        'COMMIT',
+        { ...SQL.updateGroup, values: [...updateValues(next, stored.revision), groupId, accountId] },
+        auditInsert(groupEntry(accountId, audit, 'update', current, stored)),
+        ...commit(audit),
       ]);
-      return next;
+      return committed(audit, stored);
     });
   }
 
-  async deleteDeploymentGroup(accountId: string, groupId: string): Promise<boolean> {
-    // policy_owners rows go with it (ON DELETE CASCADE), in the same statement.
-    return ((await this.query(SQL.deleteGroup, [groupId, accountId])).rowCount ?? 0) > 0;
+  deleteDeploymentGroup(
+    accountId: string,
+    groupId: string,
+    audit: Audit,
+    check?: DeleteCheck,
+  ): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const current = await lockGroup(client, accountId, groupId);
+      if (!current) return false;
+      check?.(current);
+      // policy_owners rows go with it (ON DELETE CASCADE), in the same statement.
+      await pipeline(client, [
+        { ...SQL.deleteGroup, values: [groupId, accountId] },
+        auditInsert(groupEntry(accountId, audit, 'delete', current, undefined)),
+        ...commit(audit),
+      ]);
+      return committed(audit, true);
+    });
   }
 
-  async insertCredential(credential: Credential): Promise<void> {
-    await this.query(SQL.insertCredential, credentialValues(credential));
+  async groupHistory(
+    accountId: string,
+    groupId: string,
+    { limit, offset }: PageRequest,
+  ): Promise<HistoryPage> {
+    const [count, page] = await Promise.all([
+      this.query<{ total: string }>(SQL.historyCount, [accountId, groupId]),
+      this.query<Row>(SQL.history, [accountId, groupId, limit, offset]),
+    ]);
+    return { entries: page.rows.map(toAuditEntry), total: Number(count.rows[0]?.total ?? 0) };
   }
 
-  insertFirstCredential(credential: Credential): Promise<boolean> {
+  async groupRevision(accountId: string, groupId: string, revision: number): Promise<AuditEntry | undefined> {
+    const { rows } = await this.query<Row>(SQL.revisionEntry, [accountId, groupId, revision]);
+    return rows[0] && toAuditEntry(rows[0]);
+  }
+
+  async insertCredential(credential: Credential, audit: Audit): Promise<void> {
+    const entries = credentialEntries(audit, 'create', undefined, credential).map(auditInsert);
+    await this.transaction((client) =>
+      pipeline(client, [
+        'BEGIN',
+        { ...SQL.insertCredential, values: credentialValues(credential) },
+        ...entries,
+        'COMMIT',
+      ]),
+    );
+  }
+
+  insertFirstCredential(credential: Credential, audit: Audit): Promise<boolean> {
     // The insert's snapshot is taken after the lock is granted, so a replica that waited sees the
-    // credential the first one committed. One round trip: the four statements travel together.
+    // credential the first one committed.
     return this.transaction(async (client) => {
       const [, , inserted] = await pipeline(client, [
         'BEGIN',
         { text: LOCK_FIRST_CREDENTIAL, values: [FIRST_CREDENTIAL_LOCK] },
         { ...SQL.insertFirstCredential, values: credentialValues(credential) },
-        'COMMIT',
       ]);
-      return inserted?.rowCount === 1;
+      if (inserted?.rowCount !== 1) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      const entries = credentialEntries(audit, 'create', undefined, credential).map(auditInsert);
+      await pipeline(client, [...entries, 'COMMIT']);
+      return true;
     });
   }
 
@@ -134,8 +240,31 @@ export class PostgresStore implements Store {
     return (await this.query<Row>(SQL.listCredentials)).rows.map(toCredential);
   }
 
-  async revokeCredential(id: string, revokedAt: string): Promise<boolean> {
-    return ((await this.query(SQL.revokeCredential, [revokedAt, id])).rowCount ?? 0) > 0;
+  revokeCredential(id: string, revokedAt: string, audit: Audit): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const [, revoked] = await pipeline(client, [
+        'BEGIN',
+        { ...SQL.revokeCredential, values: [revokedAt, id] },
+      ]);
+      const row = revoked?.rows[0] as Row | undefined;
+      if (!row) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      const after = toCredential(row);
+      const before = { ...after, revoked_at: null };
+      const entries = credentialEntries(audit, 'revoke', before, after).map(auditInsert);
+      await pipeline(client, [...entries, 'COMMIT']);
+      return true;
+    });
+  }
+
+  async pruneAuditLog(before: string, limit: number): Promise<number> {
+    return (await this.query(SQL.pruneAudit, [before, limit])).rowCount ?? 0;
+  }
+
+  async pruneIdempotencyKeys(before: string, limit: number): Promise<number> {
+    return (await this.query(SQL.pruneIdempotencyKeys, [before, limit])).rowCount ?? 0;
   }
 
   async *exportRecords(): AsyncGenerator<BackupRecord> {
@@ -159,6 +288,26 @@ export class PostgresStore implements Store {
   ): Promise<ImportCounts> {
     // Never retried: the first attempt consumed the records.
     return this.transaction((client) => importRecords(client, records, replace), 1);
+  }
+
+  /**
+   * Inserts a group inside the transaction `first` opens (or continues), claiming its policy IDs, then
+   * sends `last` (the audit entry and COMMIT): two round trips, one when it claims none.
+   */
+  private async insertWithPolicies(
+    client: PoolClient,
+    accountId: string,
+    group: DeploymentGroup,
+    first: (string | QueryConfig)[],
+    last: (string | QueryConfig)[],
+  ): Promise<void> {
+    const policyIds = group.policy_ids ?? [];
+    if (policyIds.length === 0) {
+      await pipeline(client, [...first, ...last]);
+      return;
+    }
+    await claimPolicies(client, accountId, group.id, policyIds, first);
+    await pipeline(client, last);
   }
 
   /** One statement on any pooled connection (autocommit). */
@@ -215,4 +364,51 @@ export class PostgresStore implements Store {
       return result;
     }
   }
+}
+
+function auditInsert(entry: NewAuditEntry): QueryConfig {
+  return { ...SQL.insertAudit, values: auditValues(entry) };
+}
+
+/** BEGIN and the group, locked until the transaction ends; undefined (rolled back) if there is none. */
+async function lockGroup(
+  client: PoolClient,
+  accountId: string,
+  groupId: string,
+): Promise<StoredGroup | undefined> {
+  const [, locked] = await pipeline(client, ['BEGIN', { ...SQL.lock, values: [groupId, accountId] }]);
+  const row = locked?.rows[0] as Row | undefined;
+  if (row) return toStoredGroup(row);
+  await client.query('ROLLBACK');
+  return undefined;
+}
+
+function claimKey(accountId: string, request: IdempotencyRequest): QueryConfig {
+  const values = idempotencyValues({
+    account_id: accountId,
+    credential_id: request.credentialId,
+    key: request.key,
+    request_hash: request.requestHash,
+    status: request.status,
+    response: JSON.stringify(request.response),
+    created_at: request.at,
+  });
+  return { ...SQL.claimIdempotencyKey, values: [...values, request.expiredBefore] };
+}
+
+/** The key another request holds (committed): its answer to replay, or a mismatch. */
+async function heldKey(
+  client: PoolClient,
+  accountId: string,
+  request: IdempotencyRequest,
+): Promise<CreateOutcome> {
+  const { rows } = await client.query<Row>({
+    ...SQL.selectIdempotencyKey,
+    values: [accountId, request.credentialId, request.key],
+  });
+  // Only if it expired and was pruned between the two statements: the client may simply retry.
+  if (!rows[0]) throw new StoreUnavailableError(new Error('the idempotency key was pruned meanwhile'));
+  const held = toIdempotencyKey(rows[0]);
+  if (held.request_hash !== request.requestHash) throw new IdempotencyMismatchError();
+  return { replayed: true, status: held.status, response: JSON.parse(held.response) };
 }

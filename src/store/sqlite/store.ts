@@ -2,14 +2,43 @@
 // synchronous=FULL. Writes go through group commit (group-commit.ts), so every acknowledged write is
 // durable and one fsync covers all the writes that arrive together (docs/decisions/0003-sqlite-durability.md).
 import type { Database } from 'better-sqlite3';
-import type { AuditEntry } from '../../audit/model.ts';
+import { credentialEntries, groupEntry } from '../../audit/entries.ts';
+import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { policyChanges } from '../ownership.ts';
-import { credentialValues, groupValues, type Row, toCredential, toGroup, updateValues } from '../rows.ts';
-import type { GroupChange, GroupPage, ImportCounts, ImportOptions, PageRequest, Store } from '../store.ts';
+import {
+  auditValues,
+  credentialValues,
+  groupValues,
+  idempotencyValues,
+  type Row,
+  toAuditEntry,
+  toCredential,
+  toGroup,
+  toIdempotencyKey,
+  toStoredGroup,
+  updateValues,
+} from '../rows.ts';
+import {
+  type Audit,
+  type CreateOutcome,
+  committed,
+  type DeleteCheck,
+  type GroupChange,
+  GroupExistsError,
+  type GroupPage,
+  type HistoryPage,
+  IdempotencyMismatchError,
+  type IdempotencyRequest,
+  type ImportCounts,
+  type ImportOptions,
+  type PageRequest,
+  type Store,
+  type StoredGroup,
+} from '../store.ts';
 import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { translate } from './errors.ts';
@@ -59,17 +88,41 @@ export class SqliteStore implements Store {
     });
   }
 
-  async getDeploymentGroup(accountId: string, groupId: string): Promise<DeploymentGroup | undefined> {
+  async getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup | undefined> {
     return this.read(() => {
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
-      return row && toGroup(row);
+      return row && toStoredGroup(row);
     });
   }
 
-  createDeploymentGroup(accountId: string, group: DeploymentGroup): Promise<void> {
-    return this.commits.write(() => {
+  createDeploymentGroup(
+    accountId: string,
+    group: DeploymentGroup,
+    audit: Audit,
+    idempotency?: IdempotencyRequest,
+  ): Promise<CreateOutcome> {
+    return this.commits.write((): CreateOutcome => {
+      if (idempotency) {
+        const held = this.claimKey(accountId, idempotency);
+        if (held) return held;
+      }
+      const stored = { group, revision: 1 };
       this.s.insertGroup.run(...groupValues(accountId, group));
       claimPolicies(this.s, accountId, group.id, group.policy_ids ?? []);
+      this.audit(groupEntry(accountId, audit, 'create', undefined, stored));
+      return committed(audit, { replayed: false, stored });
+    });
+  }
+
+  restoreDeploymentGroup(accountId: string, group: DeploymentGroup, audit: Audit): Promise<StoredGroup> {
+    return this.commits.write(() => {
+      if (this.s.get.get(group.id, accountId)) throw new GroupExistsError();
+      const last = (this.s.lastRevision.get(accountId, group.id) as number | null) ?? 0;
+      const stored = { group, revision: last + 1 };
+      this.s.insertGroup.run(...groupValues(accountId, group, stored.revision));
+      claimPolicies(this.s, accountId, group.id, group.policy_ids ?? []);
+      this.audit(groupEntry(accountId, audit, 'revert', undefined, stored));
+      return committed(audit, stored);
     });
   }
 
@@ -77,36 +130,74 @@ export class SqliteStore implements Store {
     accountId: string,
     groupId: string,
     change: GroupChange,
-  ): Promise<DeploymentGroup | undefined> {
+    audit: Audit,
+  ): Promise<StoredGroup | undefined> {
     return this.commits.write(() => {
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
       if (!row) return undefined;
-      const current = toGroup(row);
+      const current = toStoredGroup(row);
       const next = change(current);
-      if (next === current) return current;
-      const { released, added } = policyChanges(current, next);
+      if (next === current.group) return current;
+      const { released, added } = policyChanges(current.group, next);
       releasePolicies(this.s, accountId, released);
       claimPolicies(this.s, accountId, groupId, added);
-      this.s.updateGroup.run(...updateValues(next), groupId, accountId);
-      return next;
+      const stored = { group: next, revision: current.revision + 1 };
+      this.s.updateGroup.run(...updateValues(next, stored.revision), groupId, accountId);
+      this.audit(groupEntry(accountId, audit, 'update', current, stored));
+      return committed(audit, stored);
     });
   }
 
-  deleteDeploymentGroup(accountId: string, groupId: string): Promise<boolean> {
-    // policy_owners rows go with it (ON DELETE CASCADE).
-    return this.commits.write(() => this.s.deleteGroup.run(groupId, accountId).changes > 0);
+  deleteDeploymentGroup(
+    accountId: string,
+    groupId: string,
+    audit: Audit,
+    check?: DeleteCheck,
+  ): Promise<boolean> {
+    return this.commits.write(() => {
+      const row = this.s.get.get(groupId, accountId) as Row | undefined;
+      if (!row) return false;
+      const current = toStoredGroup(row);
+      check?.(current);
+      // policy_owners rows go with it (ON DELETE CASCADE).
+      this.s.deleteGroup.run(groupId, accountId);
+      this.audit(groupEntry(accountId, audit, 'delete', current, undefined));
+      return committed(audit, true);
+    });
   }
 
-  insertCredential(credential: Credential): Promise<void> {
+  async groupHistory(
+    accountId: string,
+    groupId: string,
+    { limit, offset }: PageRequest,
+  ): Promise<HistoryPage> {
+    return this.read(() => {
+      const total = this.s.historyCount.get(accountId, groupId) as number;
+      if (offset >= total) return { entries: [], total };
+      const rows = this.s.history.all(accountId, groupId, limit, offset) as Row[];
+      return { entries: rows.map(toAuditEntry), total };
+    });
+  }
+
+  async groupRevision(accountId: string, groupId: string, revision: number): Promise<AuditEntry | undefined> {
+    return this.read(() => {
+      const row = this.s.revisionEntry.get(accountId, groupId, revision) as Row | undefined;
+      return row && toAuditEntry(row);
+    });
+  }
+
+  insertCredential(credential: Credential, audit: Audit): Promise<void> {
     return this.commits.write(() => {
       this.s.insertCredential.run(...credentialValues(credential));
+      for (const entry of credentialEntries(audit, 'create', undefined, credential)) this.audit(entry);
     });
   }
 
-  insertFirstCredential(credential: Credential): Promise<boolean> {
+  insertFirstCredential(credential: Credential, audit: Audit): Promise<boolean> {
     return this.commits.write(() => {
       if (this.s.anyCredential.get()) return false;
       this.s.insertCredential.run(...credentialValues(credential));
+      for (const entry of credentialEntries(audit, 'create', undefined, credential)) this.audit(entry);
       return true;
     });
   }
@@ -139,11 +230,24 @@ export class SqliteStore implements Store {
     return this.read(() => (this.s.listCredentials.all() as Row[]).map(toCredential));
   }
 
-  revokeCredential(id: string, revokedAt: string): Promise<boolean> {
+  revokeCredential(id: string, revokedAt: string, audit: Audit): Promise<boolean> {
     return this.commits.write(() => {
       this.credentials.clear();
-      return this.s.revokeCredential.run(revokedAt, id).changes > 0;
+      const row = this.s.credentialById.get(id) as Row | undefined;
+      if (!row || this.s.revokeCredential.run(revokedAt, id).changes === 0) return false;
+      const before = toCredential(row);
+      const after = { ...before, revoked_at: revokedAt };
+      for (const entry of credentialEntries(audit, 'revoke', before, after)) this.audit(entry);
+      return true;
     });
+  }
+
+  pruneAuditLog(before: string, limit: number): Promise<number> {
+    return this.commits.write(() => this.s.pruneAudit.run(before, limit).changes);
+  }
+
+  pruneIdempotencyKeys(before: string, limit: number): Promise<number> {
+    return this.commits.write(() => this.s.pruneIdempotencyKeys.run(before, limit).changes);
   }
 
   exportRecords(): AsyncGenerator<BackupRecord> {
@@ -164,6 +268,32 @@ export class SqliteStore implements Store {
         this.credentials.clear();
       }
     });
+  }
+
+  /** Inside a write: the entry goes into the same transaction as the change it records. */
+  private audit(entry: NewAuditEntry): void {
+    this.s.insertAudit.run(...auditValues(entry));
+  }
+
+  /**
+   * Inside a write: stores the key (or replaces an expired one) and returns nothing, so that the create
+   * goes on; or returns the first answer to replay; or throws if the key came with another request.
+   */
+  private claimKey(accountId: string, request: IdempotencyRequest): CreateOutcome | undefined {
+    const { credentialId, key, requestHash, status, response, at, expiredBefore } = request;
+    const values = idempotencyValues({
+      account_id: accountId,
+      credential_id: credentialId,
+      key,
+      request_hash: requestHash,
+      status,
+      response: JSON.stringify(response),
+      created_at: at,
+    });
+    if (this.s.claimIdempotencyKey.get(...values, expiredBefore)) return undefined;
+    const held = toIdempotencyKey(this.s.selectIdempotencyKey.get(accountId, credentialId, key) as Row);
+    if (held.request_hash !== requestHash) throw new IdempotencyMismatchError();
+    return { replayed: true, status: held.status, response: JSON.parse(held.response) };
   }
 
   async listAuditEntries(query: AuditQuery): Promise<AuditEntry[]> {

@@ -1,0 +1,67 @@
+// Audit entries as a change writes them (docs/contract.md §8.2), backend-neutral: both stores build the
+// entry here and insert it in the change's own transaction. What a resource looked like before and after
+// is its public shape: a group as served, a credential without its secret hash.
+import { randomUUID } from 'node:crypto';
+import { now } from '../clock.ts';
+import type { DeploymentGroup } from '../deployment-groups/model.ts';
+import type { Audit, StoredGroup } from '../store/store.ts';
+import type { Credential } from '../tokens/model.ts';
+import type { AuditAction, NewAuditEntry } from './model.ts';
+
+/** The entry of a group change; `after` undefined for a delete (whose revision is the one after `before`). */
+export function groupEntry(
+  accountId: string,
+  audit: Audit,
+  action: AuditAction,
+  before: StoredGroup | undefined,
+  after: StoredGroup | undefined,
+): NewAuditEntry {
+  const groupId = (after ?? before)?.group.id as string;
+  return {
+    ...audit.context,
+    id: randomUUID(),
+    account_id: accountId,
+    at: now(),
+    action: audit.action ?? action,
+    resource_type: 'deployment_group',
+    resource_id: groupId,
+    revision: after?.revision ?? (before?.revision ?? 0) + 1,
+    before: before ? snapshot(before.group) : null,
+    after: after ? snapshot(after.group) : null,
+  };
+}
+
+/**
+ * The entries of a credential change: one in each granted account's log, or one for every account
+ * (account_id null) when it grants all of them.
+ */
+export function credentialEntries(
+  audit: Audit,
+  action: AuditAction,
+  before: Credential | undefined,
+  after: Credential | undefined,
+): NewAuditEntry[] {
+  const credential = (after ?? before) as Credential;
+  const at = now();
+  return (credential.accounts ?? [null]).map((accountId) => ({
+    ...audit.context,
+    id: randomUUID(),
+    account_id: accountId,
+    at,
+    action: audit.action ?? action,
+    resource_type: credential.kind === 'token' ? 'api_token' : 'api_key',
+    resource_id: credential.id,
+    revision: null,
+    before: before ? publicCredential(before) : null,
+    after: after ? publicCredential(after) : null,
+  }));
+}
+
+function snapshot(group: DeploymentGroup): Record<string, unknown> {
+  return { ...group };
+}
+
+/** Never the secret, not even its hash. */
+function publicCredential({ secret_hash: _, ...rest }: Credential): Record<string, unknown> {
+  return rest;
+}

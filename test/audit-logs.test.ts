@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
 import type { NewAuditEntry } from '../src/audit/model.ts';
-import { ACCOUNT, createTestApp, OTHER_ACCOUNT, type TestApp } from './support/app.ts';
+import {
+  ACCOUNT,
+  createTestApp,
+  groupsUrl,
+  groupUrl,
+  OTHER_ACCOUNT,
+  type TestApp,
+  validGroup,
+} from './support/app.ts';
 import { auditEntry, insertSqliteAuditEntries } from './support/audit.ts';
 import { assertCloudflareShape, checked } from './support/cloudflare-spec.ts';
 
@@ -307,8 +315,13 @@ describe('version 1 through the SDK', () => {
   test('pages by number, newest first, and auto-pagination ends on the empty page', async () => {
     requests.length = 0;
     const all: string[] = [];
-    for await (const entry of sdk().auditLogs.list({ account_id: ACCOUNT, per_page: 40 }))
-      all.push(entry.when as string);
+    const list = sdk().auditLogs.list({
+      account_id: ACCOUNT,
+      since: '2026-07-01',
+      before: '2026-09-01',
+      per_page: 40,
+    });
+    for await (const entry of list) all.push(entry.when as string);
     assert.equal(all.length, 7 + 250);
     assert.deepEqual(all, [...all].sort().reverse());
     assert.equal(requests.length, Math.ceil(257 / 40) + 1, 'one request more: the empty page');
@@ -500,6 +513,80 @@ describe('validation: every problem, each named by its parameter', () => {
       (await problems(`${V1()}?direction=asc&direction=desc`)).map(([p]) => p),
       ['direction'],
     );
+  });
+});
+
+describe('end to end: the changes the API and the CLI make are listed', () => {
+  const hourAround = () => ({
+    since: new Date(Date.now() - 3_600_000).toISOString(),
+    before: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+
+  test('a PATCH through the API: its credential, address, ray id, and the group before and after', async () => {
+    const created = await t.request({
+      method: 'POST',
+      url: groupsUrl(),
+      token: t.secrets.writer,
+      body: validGroup({ name: 'e2e' }),
+    });
+    assert.equal(created.statusCode, 200, created.body);
+    const group = created.json().result;
+    const patched = await t.request({
+      method: 'PATCH',
+      url: groupUrl(group.id),
+      token: t.secrets.writer,
+      body: { name: 'e2e renamed' },
+      headers: { 'user-agent': 'e2e-agent' },
+    });
+    assert.equal(patched.statusCode, 200, patched.body);
+    const ray = String(patched.headers['cf-ray']);
+    const { since, before } = hourAround();
+    const found: Record<string, any>[] = [];
+    const list = sdk().accounts.logs.audit.list({
+      account_id: ACCOUNT,
+      since,
+      before,
+      resource_id: [group.id],
+    } as never);
+    for await (const entry of list) found.push(entry);
+    assert.deepEqual(
+      found.map((e) => e.action.type),
+      ['update', 'create'],
+    );
+    const [update] = found;
+    assert.equal(update?.raw.cf_ray_id, ray.slice(0, 16));
+    assert.equal(update?.raw.method, 'PATCH');
+    assert.equal(update?.raw.user_agent, 'e2e-agent');
+    assert.equal(update?.actor.context, 'api_token');
+    assert.equal(update?.actor.type, 'user');
+    assert.equal(update?.resource.response.name, 'e2e renamed');
+    const v1 = await get(`${V1()}?since=${since}&before=${before}&action.type=update`);
+    const [entry] = v1.json().result.filter((e: { resource: { id: string } }) => e.resource.id === group.id);
+    assert.equal(JSON.parse(entry.oldValue).name, 'e2e');
+    assert.equal(JSON.parse(entry.newValue).name, 'e2e renamed');
+  });
+
+  test('a credential granting every account is in every account’s log, in user scope', async () => {
+    const { since, before } = hourAround();
+    for (const [account, token] of [
+      [ACCOUNT, t.secrets.reader],
+      [OTHER_ACCOUNT, t.secrets.otherWriter],
+    ] as const) {
+      const response = await get(
+        `${V2(account)}?since=${since}&before=${before}&product_category=iam&resource_scope=user`,
+        token,
+      );
+      assert.equal(response.statusCode, 200, response.body);
+      const [admin, ...rest] = response.json().result;
+      assert.deepEqual(rest, []);
+      assert.equal(admin.resource.type, 'api_token');
+      assert.equal(admin.actor.type, 'cloudflare_admin');
+      assert.equal(admin.account, undefined);
+      const hidden = await get(`${V1(account)}?since=${since}&before=${before}&hide_user_logs=true`, token);
+      assert.ok(
+        !hidden.json().result.some((e: { resource: { id: string } }) => e.resource.id === admin.resource.id),
+      );
+    }
   });
 });
 

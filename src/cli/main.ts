@@ -19,6 +19,10 @@ const HELP = `Usage: ringmaster <command>
   db import [--replace] < backup.jsonl    load a backup in one transaction; refuses a non-empty database
                                           unless --replace
 
+  audit list [--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]
+                                          the audit trail from the database, newest first: every
+                                          account's changes, or one account's log as the API shows it
+
   groups list [--page <n>] [--per-page <n>]  list deployment groups (every page unless --page)
   groups get <id>                         show one group
   groups create --name <name> --version <env>=<version>… [--policy <id>…] [--from-file group.json]
@@ -41,6 +45,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   keys: async (args) => (await import('./keys.ts')).keysCommand(args),
   db: async (args) => (await import('./db.ts')).dbCommand(args),
   groups: async (args) => (await import('./groups.ts')).groupsCommand(args),
+  audit: async (args) => (await import('./audit.ts')).auditCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,8 @@ import {
   type BackupRecord,
   backupHeader,
   backupTrailer,
+  countRecord,
+  emptyCounts,
   formatRecord,
   parseBackup,
 } from '../store/backup.ts';
@@ -49,11 +51,10 @@ async function migrate(): Promise<void> {
 async function exportBackup(): Promise<void> {
   const { database } = loadConfig();
   const counts = await withStore(database, async (store) => {
-    const counts = { deploymentGroups: 0, credentials: 0 };
+    const counts = emptyCounts();
     let chunk = `${backupHeader()}\n`;
     for await (const record of withProgress(store.exportRecords(), 'exported')) {
-      if (record.type === 'deployment_group') counts.deploymentGroups++;
-      else counts.credentials++;
+      countRecord(counts, record);
       chunk += `${formatRecord(record)}\n`;
       if (chunk.length >= CHUNK) {
         await write(chunk);
@@ -64,7 +65,7 @@ async function exportBackup(): Promise<void> {
     return counts;
   });
   process.stderr.write(
-    `Exported ${counts.deploymentGroups} deployment groups and ${counts.credentials} credentials from ${describe(database)}.\n`,
+    `Exported ${counts.deploymentGroups} deployment groups, ${counts.credentials} credentials and ${counts.auditEntries} audit entries from ${describe(database)}.\n`,
   );
 }
 
@@ -83,7 +84,7 @@ async function importBackup(replace: boolean): Promise<void> {
     }
   });
   process.stderr.write(
-    `Imported ${counts.deploymentGroups} deployment groups and ${counts.credentials} credentials into ${describe(database)}.\n`,
+    `Imported ${counts.deploymentGroups} deployment groups, ${counts.credentials} credentials and ${counts.auditEntries} audit entries into ${describe(database)}.\n`,
   );
 }
 

@@ -2,24 +2,32 @@
 // JSON Lines, one record per line, each with a "type". Backend-neutral and deterministic: the same data
 // exports to the same bytes from SQLite and from PostgreSQL, so a round trip can be checked with `cmp`.
 //
-//   {"type":"header","format":"ringmaster-backup","version":1}
-//   {"type":"deployment_group","account_id":…,"id":…,"name":…,"version_config":[…],"policy_ids":…,"created_at":…,"updated_at":…}
+//   {"type":"header","format":"ringmaster-backup","version":2}
+//   {"type":"deployment_group","account_id":…,"id":…,"name":…,"version_config":[…],"policy_ids":…,"created_at":…,"updated_at":…,"revision":…}
 //   {"type":"credential","id":…,"kind":…,"name":…,"email":…,"secret_hash":…,"permission":…,"accounts":…,"created_at":…,"expires_at":…,"revoked_at":…}
-//   {"type":"end","deployment_groups":<count>,"credentials":<count>}
+//   {"type":"audit_entry","seq":…,"id":…,"account_id":…,"at":…,"action":…,…,"before":{…}|null,"after":{…}|null}
+//   {"type":"idempotency_key","account_id":…,"credential_id":…,"key":…,"request_hash":…,"status":…,"response":"…","created_at":…}
+//   {"type":"end","deployment_groups":<count>,"credentials":<count>,"audit_entries":<count>,"idempotency_keys":<count>}
+//
+// Version 1 (before change control) is still read: its groups have no revision (they start at 1), and it
+// has neither audit entries nor idempotency keys.
 //
 // A record is the model itself (deployment-groups/model.ts, tokens/model.ts) with a type, and is checked
 // with the API's own validator and rules: what the API would refuse, an import refuses too. The trailer
 // makes a truncated file fail to import instead of importing part of an installation.
 import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { AccountId } from '../accounts.ts';
+import { AuditEntry } from '../audit/model.ts';
 import { DeploymentGroup, deploymentGroupSchema, VersionConfigEntry } from '../deployment-groups/model.ts';
 import type { Violation } from '../errors.ts';
 import { toViolations, validatorCompiler } from '../http/validation.ts';
-import { MAX_FIELDS } from '../schema.ts';
+import { MAX_FIELDS, Timestamp } from '../schema.ts';
 import { Credential } from '../tokens/model.ts';
 
 export const BACKUP_FORMAT = 'ringmaster-backup';
-export const BACKUP_VERSION = 1;
+export const BACKUP_VERSION = 2;
+/** Versions this build imports. */
+const READABLE_VERSIONS = [1, 2];
 
 /** A line of the file that cannot be imported; `line` is 1-based. */
 export class BackupFormatError extends Error {
@@ -34,45 +42,107 @@ export class BackupFormatError extends Error {
 
 const strict = { additionalProperties: false, maxProperties: MAX_FIELDS } as const;
 
-function groupRecordSchema(environments?: readonly string[]) {
+const Revision = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
+
+/** A group line; version 1 files have no revision (the group starts at 1). */
+function groupRecordSchema(environments?: readonly string[], version = BACKUP_VERSION) {
   const group = environments === undefined ? DeploymentGroup : deploymentGroupSchema(environments);
+  const revision = version === 1 ? Type.Optional(Revision) : Revision;
   return Type.Object(
-    { type: Type.Literal('deployment_group'), account_id: AccountId, ...group.properties },
+    { type: Type.Literal('deployment_group'), account_id: AccountId, ...group.properties, revision },
     strict,
   );
 }
 const CredentialRecord = Type.Object({ type: Type.Literal('credential'), ...Credential.properties }, strict);
+const AuditRecord = Type.Object(
+  { type: Type.Literal('audit_entry'), ...AuditEntry.properties },
+  { additionalProperties: false },
+);
+const IdempotencyKeyRecord = Type.Object(
+  {
+    type: Type.Literal('idempotency_key'),
+    account_id: AccountId,
+    credential_id: Type.String({ minLength: 1 }),
+    key: Type.String({ pattern: '^[\\x20-\\x7E]{1,255}$' }),
+    request_hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    status: Type.Integer({ minimum: 100, maximum: 599 }),
+    response: Type.String(),
+    created_at: Timestamp,
+  },
+  strict,
+);
 const Header = Type.Object(
   { type: Type.Literal('header'), format: Type.Literal(BACKUP_FORMAT), version: Type.Integer() },
   strict,
 );
+const Count = Type.Integer({ minimum: 0 });
 const Trailer = Type.Object(
   {
     type: Type.Literal('end'),
-    deployment_groups: Type.Integer({ minimum: 0 }),
-    credentials: Type.Integer({ minimum: 0 }),
+    deployment_groups: Count,
+    credentials: Count,
+    audit_entries: Type.Optional(Count),
+    idempotency_keys: Type.Optional(Count),
   },
   strict,
 );
 
-/** A group with its account, as one backup line. */
-export type GroupRecord = Static<ReturnType<typeof groupRecordSchema>>;
+/** A group with its account and revision (absent in version 1: the group starts at 1), as one backup line. */
+export type GroupRecord = DeploymentGroup & {
+  type: 'deployment_group';
+  account_id: string;
+  revision?: number;
+};
 /** A credential (as its SHA-256 hash, never the secret), as one backup line. */
 export type CredentialRecord = Static<typeof CredentialRecord>;
+export type AuditRecord = Static<typeof AuditRecord>;
+export type IdempotencyKeyRecord = Static<typeof IdempotencyKeyRecord>;
 /**
  * One record of a backup. Policy ownership is not a record of its own: it follows from the groups'
  * `policy_ids`.
  */
-export type BackupRecord = GroupRecord | CredentialRecord;
+export type BackupRecord = GroupRecord | CredentialRecord | AuditRecord | IdempotencyKeyRecord;
 
-/** Each record's keys in the order they are written: the schema's, so that exports are byte-stable. */
+const GROUP_KEYS = [
+  ...Object.keys(groupRecordSchema().properties),
+  ...Object.keys(VersionConfigEntry().properties),
+];
+const CREDENTIAL_KEYS = Object.keys(CredentialRecord.properties);
+
+/**
+ * Each record's keys in the order they are written: the schema's, so that exports are byte-stable. An
+ * array replacer also filters nested objects, so an audit entry's list names what its before/after hold.
+ */
 const KEY_ORDER = {
-  deployment_group: [
-    ...Object.keys(groupRecordSchema().properties),
-    ...Object.keys(VersionConfigEntry().properties),
-  ],
-  credential: Object.keys(CredentialRecord.properties),
+  deployment_group: GROUP_KEYS,
+  credential: CREDENTIAL_KEYS,
+  audit_entry: [...new Set([...Object.keys(AuditRecord.properties), ...GROUP_KEYS, ...CREDENTIAL_KEYS])],
+  idempotency_key: Object.keys(IdempotencyKeyRecord.properties),
 };
+
+/** How many records of each type a backup holds (its trailer). */
+export interface BackupCounts {
+  deploymentGroups: number;
+  credentials: number;
+  auditEntries: number;
+  idempotencyKeys: number;
+}
+
+const COUNTED: Record<BackupRecord['type'], keyof BackupCounts> = {
+  deployment_group: 'deploymentGroups',
+  credential: 'credentials',
+  audit_entry: 'auditEntries',
+  idempotency_key: 'idempotencyKeys',
+};
+
+export function emptyCounts(): BackupCounts {
+  return { deploymentGroups: 0, credentials: 0, auditEntries: 0, idempotencyKeys: 0 };
+}
+
+/** Counts `record` in `counts`. */
+export function countRecord(counts: BackupCounts, record: BackupRecord): void {
+  counts[COUNTED[record.type]]++;
+}
 
 /** The header line, without its newline. */
 export function backupHeader(): string {
@@ -85,11 +155,13 @@ export function formatRecord(record: BackupRecord): string {
 }
 
 /** The trailer line, without its newline. */
-export function backupTrailer(counts: { deploymentGroups: number; credentials: number }): string {
+export function backupTrailer(counts: BackupCounts): string {
   return JSON.stringify({
     type: 'end',
     deployment_groups: counts.deploymentGroups,
     credentials: counts.credentials,
+    audit_entries: counts.auditEntries,
+    idempotency_keys: counts.idempotencyKeys,
   });
 }
 
@@ -110,48 +182,60 @@ export async function* parseBackup(
   { targetEnvironments }: ParseOptions,
 ): AsyncGenerator<BackupRecord> {
   const compiler = validatorCompiler();
-  const check = {
-    header: compile(compiler, Header),
-    deployment_group: compile(compiler, groupRecordSchema(targetEnvironments)),
-    credential: compile(compiler, CredentialRecord),
-    end: compile(compiler, Trailer),
-  };
+  const header = compile(compiler, Header);
   const seen = new FirstLines();
   let number = 0;
-  let header = false;
+  let checks: RecordChecks | undefined;
   let trailer: Static<typeof Trailer> | undefined;
-  const counts = { deploymentGroups: 0, credentials: 0 };
+  const counts = emptyCounts();
   for await (const text of lines) {
     number++;
     if (text.trim() === '') continue;
     if (trailer) throw new BackupFormatError(number, 'nothing may follow the "end" record');
     const value = parseLine(text, number);
-    const type = (value as { type?: unknown }).type;
-    if (!header) {
-      checkHeader(check.header, value, number);
-      header = true;
+    if (!checks) {
+      const version = checkHeader(header, value, number);
+      checks = recordChecks(compiler, targetEnvironments, version);
       continue;
     }
-    if (type === 'deployment_group') {
-      const record = check.deployment_group(value, number);
-      seen.group(record, number);
-      counts.deploymentGroups++;
-      yield record;
-    } else if (type === 'credential') {
-      const record = check.credential(value, number);
-      seen.credential(record, number);
-      counts.credentials++;
-      yield record;
-    } else if (type === 'end') {
-      trailer = check.end(value, number);
+    const type = (value as { type?: unknown }).type;
+    if (type === 'end') {
+      trailer = checks.end(value, number);
       checkCounts(trailer, counts, number);
-    } else {
-      throw new BackupFormatError(number, `unknown record type ${JSON.stringify(type)}`);
+      continue;
     }
+    const check = typeof type === 'string' ? checks.records[type as BackupRecord['type']] : undefined;
+    if (!check) throw new BackupFormatError(number, `unknown record type ${JSON.stringify(type)}`);
+    const record = check(value, number) as BackupRecord;
+    seen.record(record, number);
+    countRecord(counts, record);
+    yield record;
   }
-  if (!header) throw new BackupFormatError(number + 1, 'the input is empty: expected a header line');
+  if (!checks) throw new BackupFormatError(number + 1, 'the input is empty: expected a header line');
   if (!trailer)
     throw new BackupFormatError(number + 1, 'the file ends without its "end" record (truncated?)');
+}
+
+interface RecordChecks {
+  records: Partial<Record<BackupRecord['type'], Check<TObject>>>;
+  end: Check<typeof Trailer>;
+}
+
+/** The record types a version holds, each with its check. */
+function recordChecks(
+  compiler: ReturnType<typeof validatorCompiler>,
+  environments: readonly string[],
+  version: number,
+): RecordChecks {
+  const records: RecordChecks['records'] = {
+    deployment_group: compile(compiler, groupRecordSchema(environments, version)),
+    credential: compile(compiler, CredentialRecord),
+  };
+  if (version >= 2) {
+    records.audit_entry = compile(compiler, AuditRecord);
+    records.idempotency_key = compile(compiler, IdempotencyKeyRecord);
+  }
+  return { records, end: compile(compiler, Trailer) };
 }
 
 function parseLine(text: string, line: number): object {
@@ -167,7 +251,8 @@ function parseLine(text: string, line: number): object {
   return value;
 }
 
-function checkHeader(check: Check<typeof Header>, value: object, line: number): void {
+/** The header's version, if this build reads it. */
+function checkHeader(check: Check<typeof Header>, value: object, line: number): number {
   let header: Static<typeof Header>;
   try {
     if ((value as { type?: unknown }).type !== 'header') throw new Error('not a header');
@@ -178,25 +263,27 @@ function checkHeader(check: Check<typeof Header>, value: object, line: number): 
       `the first line must be {"type":"header","format":"${BACKUP_FORMAT}",…}`,
     );
   }
-  if (header.version !== BACKUP_VERSION) {
+  if (!READABLE_VERSIONS.includes(header.version)) {
     throw new BackupFormatError(
       line,
-      `format version ${header.version} is not supported (this is ${BACKUP_VERSION})`,
+      `format version ${header.version} is not supported (this reads ${READABLE_VERSIONS.join(' and ')})`,
     );
   }
+  return header.version;
 }
 
-function checkCounts(
-  trailer: Static<typeof Trailer>,
-  counts: { deploymentGroups: number; credentials: number },
-  line: number,
-): void {
-  if (trailer.deployment_groups === counts.deploymentGroups && trailer.credentials === counts.credentials) {
-    return;
-  }
+function checkCounts(trailer: Static<typeof Trailer>, counts: BackupCounts, line: number): void {
+  const stated = [
+    trailer.deployment_groups,
+    trailer.credentials,
+    trailer.audit_entries ?? 0,
+    trailer.idempotency_keys ?? 0,
+  ];
+  const held = [counts.deploymentGroups, counts.credentials, counts.auditEntries, counts.idempotencyKeys];
+  if (stated.every((count, i) => count === held[i])) return;
   throw new BackupFormatError(
     line,
-    `the "end" record counts ${trailer.deployment_groups} deployment groups and ${trailer.credentials} credentials, the file holds ${counts.deploymentGroups} and ${counts.credentials}`,
+    `the "end" record counts ${stated[0]} deployment groups, ${stated[1]} credentials, ${stated[2]} audit entries and ${stated[3]} idempotency keys; the file holds ${held.join(', ')}`,
   );
 }
 
@@ -229,6 +316,18 @@ function describe({ pointer, message }: Violation): string {
  */
 class FirstLines {
   private readonly lines = new Map<string, number>();
+
+  record(record: BackupRecord, line: number): void {
+    if (record.type === 'deployment_group') this.group(record, line);
+    else if (record.type === 'credential') this.credential(record, line);
+    else if (record.type === 'audit_entry') {
+      this.claim(`audit ${record.id}`, line, '/id', `audit entry ${record.id} is also on line`);
+      this.claim(`seq ${record.seq}`, line, '/seq', `audit entry seq ${record.seq} is also on line`);
+    } else {
+      const key = `key ${record.account_id} ${record.credential_id} ${record.key}`;
+      this.claim(key, line, '/key', 'the same idempotency key is also on line');
+    }
+  }
 
   group(record: GroupRecord, line: number): void {
     this.claim(`group ${record.id}`, line, '/id', `deployment group ${record.id} is also on line`);

@@ -1,6 +1,12 @@
 // `importRecords`, backend-neutral: when a store may be imported into, and records fed to a backend in
 // batches of one type (SQLite writes them row by row, PostgreSQL a batch per statement).
-import type { BackupRecord, CredentialRecord, GroupRecord } from './backup.ts';
+import type {
+  AuditRecord,
+  BackupRecord,
+  CredentialRecord,
+  GroupRecord,
+  IdempotencyKeyRecord,
+} from './backup.ts';
 import { type ImportCounts, StoreNotEmptyError } from './store.ts';
 
 /** Records per batch: bounds what an import holds in memory (and PostgreSQL's statement size). */
@@ -18,6 +24,8 @@ export function mustWipe(used: boolean, replace: boolean): boolean {
 export interface BatchWriter {
   groups(batch: GroupRecord[]): unknown;
   credentials(batch: CredentialRecord[]): unknown;
+  auditEntries(batch: AuditRecord[]): unknown;
+  idempotencyKeys(batch: IdempotencyKeyRecord[]): unknown;
 }
 
 /** Passes `records` to `write` in batches of at most `size` records of one type, and counts them. */
@@ -28,17 +36,20 @@ export async function importInBatches(
 ): Promise<ImportCounts> {
   const groups = new Batch<GroupRecord>(size, (batch) => write.groups(batch));
   const credentials = new Batch<CredentialRecord>(size, (batch) => write.credentials(batch));
+  const entries = new Batch<AuditRecord>(size, (batch) => write.auditEntries(batch));
+  const keys = new Batch<IdempotencyKeyRecord>(size, (batch) => write.idempotencyKeys(batch));
   for await (const record of records) {
     if (record.type === 'deployment_group') await groups.add(record);
-    else await credentials.add(record);
+    else if (record.type === 'credential') await credentials.add(record);
+    else if (record.type === 'audit_entry') await entries.add(record);
+    else await keys.add(record);
   }
-  await groups.flush();
-  await credentials.flush();
+  for (const batch of [groups, credentials, entries, keys]) await batch.flush();
   return {
     deploymentGroups: groups.written,
     credentials: credentials.written,
-    auditEntries: 0,
-    idempotencyKeys: 0,
+    auditEntries: entries.written,
+    idempotencyKeys: keys.written,
   };
 }
 

@@ -6,7 +6,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { AuditEntry, type NewAuditEntry } from '../audit/model.ts';
 import { DeploymentGroup } from '../deployment-groups/model.ts';
 import { Credential } from '../tokens/model.ts';
-import type { CredentialRecord, GroupRecord } from './backup.ts';
+import type { AuditRecord, CredentialRecord, GroupRecord, IdempotencyKeyRecord } from './backup.ts';
 import type { StoredGroup } from './store.ts';
 
 export type Row = Record<string, unknown>;
@@ -66,7 +66,16 @@ export function toCredential(row: Row): Credential {
 
 /** A row of deployment_groups (with its account_id) as a backup record. */
 export function toGroupRecord(row: Row): GroupRecord {
-  return { type: 'deployment_group', account_id: row.account_id as string, ...toGroup(row) };
+  const account_id = row.account_id as string;
+  return { type: 'deployment_group', account_id, ...toGroup(row), revision: Number(row.revision) };
+}
+
+export function toAuditRecord(row: Row): AuditRecord {
+  return { type: 'audit_entry', ...toAuditEntry(row) };
+}
+
+export function toIdempotencyRecord(row: Row): IdempotencyKeyRecord {
+  return { type: 'idempotency_key', ...toIdempotencyKey(row) };
 }
 
 export function toCredentialRecord(row: Row): CredentialRecord {

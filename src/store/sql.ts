@@ -43,6 +43,15 @@ export function insertAudit(placeholder: Placeholder): string {
   return insert('audit_log', AUDIT_COLUMNS, placeholder);
 }
 
+/** An imported entry, with its seq. */
+export function importAudit(placeholder: Placeholder): string {
+  return insert('audit_log', ['seq', ...AUDIT_COLUMNS], placeholder);
+}
+
+export function insertIdempotencyKey(placeholder: Placeholder): string {
+  return insert('idempotency_keys', IDEMPOTENCY_COLUMNS, placeholder);
+}
+
 export function selectAudit(): string {
   return `SELECT seq, ${AUDIT_COLUMNS.join(', ')} FROM audit_log`;
 }

@@ -2,18 +2,33 @@
 import type { PoolClient } from 'pg';
 import type { BackupRecord } from '../backup.ts';
 import { IMPORT_BATCH, importInBatches, mustWipe } from '../import.ts';
-import { credentialValues, groupValues, type Row, toCredentialRecord, toGroupRecord } from '../rows.ts';
+import {
+  auditValues,
+  credentialValues,
+  groupValues,
+  idempotencyValues,
+  type Row,
+  toAuditRecord,
+  toCredentialRecord,
+  toGroupRecord,
+  toIdempotencyRecord,
+} from '../rows.ts';
 import { IS_USED, WIPE } from '../sql.ts';
 import type { ImportCounts } from '../store.ts';
 import { maintenance } from './migrate.ts';
 import { pipeline } from './pipeline.ts';
 import { claimImported } from './policies.ts';
 import {
+  exportAuditPage,
   exportCredentialsPage,
   exportGroupsPage,
+  exportIdempotencyPage,
+  IMPORT_AUDIT,
   IMPORT_CREDENTIALS,
   IMPORT_GROUPS,
+  IMPORT_IDEMPOTENCY_KEYS,
   LOCK_FOR_IMPORT,
+  RESTART_AUDIT_SEQ,
 } from './statements.ts';
 
 /** Rows per round trip when exporting. */
@@ -33,6 +48,9 @@ export async function* exportRecords(client: PoolClient): AsyncGenerator<BackupR
   for await (const row of pages(client, exportCredentialsPage, (r) => [r.created_at, r.id])) {
     yield toCredentialRecord(row);
   }
+  for await (const row of pages(client, exportAuditPage, (r) => [r.seq])) yield toAuditRecord(row);
+  const keyOf = (r: Row) => [r.account_id, r.credential_id, r.key];
+  for await (const row of pages(client, exportIdempotencyPage, keyOf)) yield toIdempotencyRecord(row);
 }
 
 /** Keyset pagination: each page starts after the last row of the one before (`keyOf`). */
@@ -68,14 +86,24 @@ export async function importRecords(
   if (mustWipe(rows[0]?.used === true, replace)) await client.query(maintenance(WIPE));
   const counts = await importInBatches(records, IMPORT_BATCH, {
     async groups(batch) {
-      const values = batch.map((group) => groupValues(group.account_id, group));
+      const values = batch.map((group) => groupValues(group.account_id, group, group.revision));
       await client.query(maintenance(IMPORT_GROUPS, columnsOf(values)));
       await claimImported(client, batch);
     },
     async credentials(batch) {
       await client.query(maintenance(IMPORT_CREDENTIALS, columnsOf(batch.map(credentialValues))));
     },
+    async auditEntries(batch) {
+      const values = batch.map(({ type: _, seq, ...entry }) => [seq, ...auditValues(entry)]);
+      await client.query(maintenance(IMPORT_AUDIT, columnsOf(values)));
+    },
+    async idempotencyKeys(batch) {
+      const values = batch.map(({ type: _, ...key }) => idempotencyValues(key));
+      await client.query(maintenance(IMPORT_IDEMPOTENCY_KEYS, columnsOf(values)));
+    },
   });
+  // New entries are numbered after the imported ones.
+  await client.query(maintenance(RESTART_AUDIT_SEQ));
   await client.query(maintenance('COMMIT'));
   return counts;
 }

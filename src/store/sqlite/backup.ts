@@ -2,7 +2,17 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import type { BackupRecord } from '../backup.ts';
 import { IMPORT_BATCH, importInBatches, mustWipe } from '../import.ts';
-import { credentialValues, groupValues, type Row, toCredentialRecord, toGroupRecord } from '../rows.ts';
+import {
+  auditValues,
+  credentialValues,
+  groupValues,
+  idempotencyValues,
+  type Row,
+  toAuditRecord,
+  toCredentialRecord,
+  toGroupRecord,
+  toIdempotencyRecord,
+} from '../rows.ts';
 import { WIPE } from '../sql.ts';
 import type { ImportCounts } from '../store.ts';
 import { translate } from './errors.ts';
@@ -24,6 +34,8 @@ export async function* exportRecords(db: Database): AsyncGenerator<BackupRecord>
     };
     for (const row of rows(SQL.exportGroups)) yield toGroupRecord(row);
     for (const row of rows(SQL.exportCredentials)) yield toCredentialRecord(row);
+    for (const row of rows(SQL.exportAudit)) yield toAuditRecord(row);
+    for (const row of rows(SQL.exportIdempotencyKeys)) yield toIdempotencyRecord(row);
   } catch (error) {
     throw translate(error);
   } finally {
@@ -47,12 +59,19 @@ export async function importRecords(
     const counts = await importInBatches(records, IMPORT_BATCH, {
       groups(batch) {
         for (const group of batch) {
-          s.insertGroup.run(...groupValues(group.account_id, group));
+          s.insertGroup.run(...groupValues(group.account_id, group, group.revision));
           claimPolicies(s, group.account_id, group.id, group.policy_ids ?? []);
         }
       },
       credentials(batch) {
         for (const credential of batch) s.insertCredential.run(...credentialValues(credential));
+      },
+      auditEntries(batch) {
+        // With its seq, so that order and cursors survive; AUTOINCREMENT continues after the largest.
+        for (const { type: _, seq, ...entry } of batch) s.importAudit.run(seq, ...auditValues(entry));
+      },
+      idempotencyKeys(batch) {
+        for (const { type: _, ...key } of batch) s.importIdempotencyKey.run(...idempotencyValues(key));
       },
     });
     db.exec('COMMIT');

@@ -71,7 +71,8 @@ const named: Record<string, NewAuditEntry> = {
     interface: 'dashboard',
     actor_id: 'd'.repeat(32),
     actor_name: 'alice',
-    actor_ip: '10.9.9.9',
+    // As a dual-stack listener sees an IPv4 client.
+    actor_ip: '::ffff:10.9.9.9',
     at: '2026-07-02T09:00:00.000000000Z',
   }),
   rollout: auditEntry({
@@ -338,6 +339,11 @@ describe('version 1 through the SDK', () => {
       'created',
     ]);
     assert.deepEqual(await v1Names({ actor: { ip: '192.168.0.7' } }), ['keyUpdate']);
+    assert.deepEqual(
+      await v1Names({ actor: { ip: '10.9.9.9' } }),
+      ['dashboardRevert'],
+      'stored as ::ffff:10.9.9.9',
+    );
     assert.deepEqual(await v1Names({ id: named.rollout?.id.replaceAll('-', '') }), ['rollout']);
     assert.deepEqual(
       await v1Names({ hide_user_logs: true }),
@@ -377,6 +383,7 @@ describe('entries in Cloudflare’s shapes', () => {
     assert.deepEqual((byName.get('rollout') as { actor: unknown }).actor, { type: 'Cloudflare' });
     assert.deepEqual((byName.get('allAccountsToken') as { actor: unknown }).actor, { type: 'admin' });
     assert.equal((byName.get('allAccountsToken') as { owner?: unknown }).owner, undefined);
+    assert.equal((byName.get('dashboardRevert') as { actor: { ip: string } }).actor.ip, '10.9.9.9');
   });
 
   test('version 2: a 32-digit id, the token actor, raw request, product and scope', async () => {

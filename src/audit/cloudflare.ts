@@ -103,6 +103,11 @@ export function rayDigits(ray: string): string {
   return RAY.exec(ray)?.[1]?.toLowerCase() ?? ray;
 }
 
+/** An IPv4 client seen by a dual-stack listener (`::ffff:10.0.0.1`) is shown as IPv4, as Cloudflare shows it. */
+function address(ip: string | null): string | null {
+  return ip === null ? null : (/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1] ?? ip);
+}
+
 type Snapshot = AuditEntry['before'];
 
 /**
@@ -132,7 +137,7 @@ export function toV1(entry: AuditEntry, viewer: string | null) {
     id: entry.id,
     action: { result: true, type: entry.action },
     actor: {
-      ...present({ email: entry.actor_email, id: entry.actor_id, ip: entry.actor_ip }),
+      ...present({ email: entry.actor_email, id: entry.actor_id, ip: address(entry.actor_ip) }),
       type: labelOf(V1_ACTOR_TYPE, entry) ?? 'admin',
     },
     interface: entry.interface,
@@ -180,7 +185,7 @@ export function toV2(entry: AuditEntry, viewer: string | null) {
         context,
         email: entry.actor_email,
         id: entry.actor_id,
-        ip_address: entry.actor_ip,
+        ip_address: address(entry.actor_ip),
         // Cloudflare names the token only when the actor authenticated with one.
         token_id: context === 'api_token' ? entry.actor_id : null,
         token_name: context === 'api_token' ? entry.actor_name : null,

@@ -34,6 +34,13 @@ const labelled = (table: Record<string, AuditCondition>) => (values: (string | n
 const storedRay = (ray: string) => `${rayDigits(ray)}-${RAY_LOCATION}`;
 
 /**
+ * An address as a client writes it, and as it may be stored: a dual-stack listener sees IPv4 clients as
+ * IPv4-mapped IPv6 (`::ffff:10.0.0.1`).
+ */
+const addressForms = (addresses: readonly (string | number)[]) =>
+  addresses.flatMap((address) => (isIP(String(address)) === 4 ? [address, `::ffff:${address}`] : [address]));
+
+/**
  * Each version 2 filter: the entries whose value is one of `values`. Ringmaster has no account names and
  * no zones, so those keep nothing (and their `.not` leaves out nothing); every change it logs succeeded.
  */
@@ -48,7 +55,7 @@ const V2_CONDITIONS: Record<V2Filter, (values: (string | number)[]) => AuditCond
       values.map((email) => String(email).toLowerCase()),
     ),
   actor_id: (values) => oneOf('actor_id', values),
-  actor_ip_address: (values) => oneOf('actor_ip', values),
+  actor_ip_address: (values) => oneOf('actor_ip', addressForms(values)),
   actor_token_id: (values) => all([ACTOR_CONTEXT.api_token, oneOf('actor_id', values)]),
   actor_token_name: (values) => all([ACTOR_CONTEXT.api_token, oneOf('actor_name', values)]),
   actor_type: labelled(ACTOR_TYPE),
@@ -131,9 +138,8 @@ export function v1Condition(query: V1QueryValues, addresses: readonly string[] |
   const ip = query['actor.ip'];
   if (ip !== undefined) {
     const range = cidr(ip);
-    conditions.push(
-      range === undefined ? oneOf('actor_ip', [ip]) : oneOf('actor_ip', (addresses ?? []).filter(range)),
-    );
+    const matching = range === undefined ? addressForms([ip]) : (addresses ?? []).filter(range);
+    conditions.push(oneOf('actor_ip', matching));
   }
   return all(conditions);
 }

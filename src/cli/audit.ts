@@ -35,6 +35,11 @@ export async function auditCommand(args: string[]): Promise<void> {
   await listAudit(parse(rest, AUDIT_LIST_OPTIONS).values);
 }
 
+/** The handler for a command table's `audit list` row (its parsed option values). */
+export async function list({ values }: { values: AuditListValues }): Promise<void> {
+  await listAudit(values);
+}
+
 export async function listAudit(values: AuditListValues): Promise<void> {
   const query = auditQuery(values);
   const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : count(values.limit);

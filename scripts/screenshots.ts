@@ -6,11 +6,12 @@ import type { Browser, Page } from 'playwright-core';
 import {
   browserUnavailable,
   buildDashboard,
+  type DashboardServer,
   launchChromium,
   signIn,
   startDashboardServer,
 } from '../test/support/browser.ts';
-import { ROOT } from '../test/support/server.ts';
+import { ROOT, runCli } from '../test/support/server.ts';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
@@ -55,6 +56,21 @@ async function shoot(page: Page, name: string, options: { fullPage?: boolean } =
   const path = join(OUT, `${name}.png`);
   await page.screenshot({ path, animations: 'disabled', ...options });
   console.log(`wrote ${path}`);
+}
+
+/** The rings as a read-only token sees them: no New ring, Edit or Delete, and a note saying why. */
+async function shootReadOnly(browser: Browser, server: DashboardServer): Promise<void> {
+  const created = runCli(['tokens', 'create', '--account', ACCOUNT, '--permission', 'read'], {
+    DATABASE_URL: server.databaseUrl,
+  });
+  if (created.status !== 0) throw new Error(`could not create a read-only token: ${created.stderr}`);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 760 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/`);
+  await signIn(page, created.stdout.trim(), ACCOUNT);
+  await page.getByText('Read only.').waitFor();
+  await shoot(page, 'read-only');
+  await context.close();
 }
 
 async function main(): Promise<void> {
@@ -120,6 +136,8 @@ async function main(): Promise<void> {
     await phone.getByRole('article').first().waitFor();
     await shoot(phone, 'rings-narrow');
     await narrow.close();
+
+    await shootReadOnly(browser, server);
   } finally {
     await browser?.close();
     await server.stop();

@@ -24,6 +24,7 @@ import { validatorCompiler } from './http/validation.ts';
 import { createMetrics, registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
+import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
 import { registerWebRoutes } from './web/routes.ts';
@@ -111,6 +112,7 @@ export function buildApp({
   app.register(async (api) => {
     registerHealthRoutes(api, store);
     registerTokenRoutes(api);
+    registerAccessRoutes(api);
     registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
     registerAuditLogRoutes(api, new AuditLogService(store));
   });

@@ -1,5 +1,5 @@
 // The one auth matrix (docs/contract.md §6, DESIGN.md "one auth matrix runs against every route"): every
-// /client/v4 route × every credential situation, one case each. A route knows how to build its own
+// /client/v4 and /ringmaster/v1 route × every credential situation, one case each. A route knows how to build its own
 // request and fixture and how to tell success from "nothing happened"; a situation knows which
 // credentials to present and what each kind of route must answer. Shaped after unkey's shared
 // route-role tests (apps/api/src/pkg/testutil/test_route_roles.ts).
@@ -244,6 +244,23 @@ const routes: Route[] = [
     }),
   ),
   {
+    name: 'GET /ringmaster/v1/…/access',
+    method: 'GET',
+    needs: 'read',
+    takesBody: false,
+    item: false,
+    async prepare({ urlAccount }) {
+      return {
+        url: `/ringmaster/v1/accounts/${urlAccount}/access`,
+        async succeeded(response, headers) {
+          // What the credential that was presented may do, as its grant says (docs/contract.md §8.0).
+          assert.deepEqual(response.json().result, expectedAccess(headers));
+        },
+        async untouched() {},
+      };
+    },
+  },
+  {
     name: 'GET /user/tokens/verify',
     method: 'GET',
     needs: 'verify',
@@ -262,6 +279,21 @@ const routes: Route[] = [
     },
   },
 ];
+
+/** The /access answer for the credential in `headers`: each secret of support/app.ts and its grant. */
+function expectedAccess(headers: Record<string, string>): Record<string, boolean> {
+  const presented = headers.authorization?.replace(/^Bearer /, '') ?? headers['x-auth-key'];
+  const { admin, writer, reader, key } = t.secrets;
+  const grants = new Map([
+    [admin, { read: true, write: true, all_accounts: true }],
+    [writer, { read: true, write: true, all_accounts: false }],
+    [reader, { read: true, write: false, all_accounts: false }],
+    [key, { read: true, write: true, all_accounts: false }],
+  ]);
+  const expected = presented === undefined ? undefined : grants.get(presented);
+  assert.ok(expected, 'a credential with a known grant was presented');
+  return expected;
+}
 
 // ---- situations --------------------------------------------------------------------------------
 
@@ -553,7 +585,7 @@ for (const route of routes) {
   }
 }
 
-test('no /client/v4 route but the OpenAPI document answers without credentials', async () => {
+test('no /client/v4 or /ringmaster/v1 route but the OpenAPI document answers without credentials', async () => {
   // Collects every route the app registers, so that a route added later without `config.auth` fails here.
   const store = openSqliteStore({ path: ':memory:' });
   const app = buildApp({
@@ -566,7 +598,8 @@ test('no /client/v4 route but the OpenAPI document answers without credentials',
   });
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/client/v4/') || route.url === '/client/v4/openapi.json') return;
+    const api = route.url.startsWith('/client/v4/') || route.url.startsWith('/ringmaster/v1/');
+    if (!api || route.url === '/client/v4/openapi.json') return;
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
   await app.ready();

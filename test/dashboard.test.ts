@@ -121,7 +121,7 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     return (await slot.textContent()) ?? '';
   }
 
-  test('signs in with a token and an account ID kept only in sessionStorage, and signs out', async () => {
+  test('signs in with a token kept only in sessionStorage, and signs out keeping the account ID unless forgotten', async () => {
     const { context, page, problems } = await open();
     const token = page.getByLabel('API token');
     await expectFocus(page, 'token', 'the token field has the focus');
@@ -141,7 +141,9 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await expectFocus(page, 'rings-title');
     assert.ok(!page.url().includes(server.token) && !page.url().includes(account(1)), 'nothing in the URL');
     assert.deepEqual(await context.cookies(), []);
-    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    // Only the account ID, which is no secret, outlives the tab.
+    const remembered = () => page.evaluate(() => ({ ...localStorage }));
+    assert.deepEqual(await remembered(), { 'ringmaster.account': account(1) });
     const stored = await page.evaluate(() =>
       JSON.parse(sessionStorage.getItem('ringmaster.session') ?? '{}'),
     );
@@ -150,10 +152,27 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await page.reload();
     await page.getByRole('heading', { name: 'No rings yet' }).waitFor();
 
+    // Signing out forgets the token; the account ID is filled in for the next sign-in.
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
     await expectFocus(page, 'token');
+    assert.equal(await token.inputValue(), '');
+    assert.equal(await page.getByLabel('Account ID').inputValue(), account(1));
+    await token.fill(server.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'No rings yet' }).waitFor();
+
+    // Unless cleared: Forget empties the field and the browser's memory of it.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Forget this account ID' }).click();
+    assert.equal(await page.getByLabel('Account ID').inputValue(), '');
+    await expectFocus(page, 'account');
+    assert.deepEqual(await remembered(), {});
+    await page.reload();
+    await page.getByLabel('API token').waitFor();
+    assert.equal(await page.getByLabel('Account ID').inputValue(), '');
+    assert.equal(await page.getByRole('button', { name: 'Forget this account ID' }).count(), 0);
     assert.deepEqual(problems, []);
     await context.close();
   });
@@ -187,7 +206,11 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await dialog.getByRole('button', { name: 'Create ring' }).click();
     const conflict = await errorBeside(dialog.getByLabel('Policy IDs'));
     assert.match(conflict, new RegExp(`Line 1: ${policy(1)} is held by Holder ring`));
-    await dialog.getByText('Not saved: a policy already belongs to another ring.').waitFor();
+    await dialog
+      .getByText(
+        'Not saved: a policy already belongs to another ring. Remove it from this ring, or from the ring that holds it.',
+      )
+      .waitFor();
     const link = dialog.getByRole('link', { name: 'Holder ring' });
     assert.equal(await link.getAttribute('href'), `#group=${holder.id}`);
     await link.click();
@@ -216,13 +239,19 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     assert.match(text, /1 policy/);
     assert.match(text, /Updated just now/);
     assert.match((await card.locator('time').getAttribute('title')) ?? '', new RegExp(created.updated_at));
+    const toast = page.locator('#announcer');
     await page.getByRole('status').filter({ hasText: 'Ring “Canary” created.' }).waitFor();
     const cards = await page.getByRole('article').evaluateAll((articles) => articles.map((a) => a.id));
     assert.deepEqual(cards, [`group-${holder.id}`, `group-${created.id}`], 'creation order');
 
-    // Edit: only what changed is sent; the focus returns to the Edit button.
+    // Edit: only what changed is sent; the focus returns to the Edit button. The "created" toast does not
+    // stay on under the new dialog (it would for six seconds).
+    assert.equal(await toast.textContent(), 'Ring “Canary” created.');
     await card.getByRole('button', { name: 'Edit Canary' }).click();
     const editDialog = page.getByRole('dialog', { name: 'Edit ring' });
+    await editDialog.waitFor();
+    assert.equal(await toast.textContent(), '');
+    assert.equal(await toast.isVisible(), false, 'no toast under the dialog');
     await editDialog.getByLabel('Name').fill('Canary (beta)');
     await editDialog.getByRole('group', { name: 'Version 1' }).getByLabel('Version').fill('2026.6.822.1');
     await editDialog.getByRole('button', { name: 'Save changes' }).click();
@@ -286,6 +315,37 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await context.close();
   });
 
+  test('says "2 policies … remove them" when two policies are held, each line linking to its ring', async () => {
+    const acct = account(8);
+    const holder = (await server.api('POST', GROUPS(acct), ring('Holder', [policy(81), policy(82)]))).body
+      .result;
+    const { context, page, problems } = await open();
+    await signIn(page, server.token, acct);
+    await page.getByRole('button', { name: 'New ring' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New ring' });
+    await dialog.getByLabel('Name').fill('Greedy');
+    await dialog.getByRole('group', { name: 'Version 1' }).getByLabel('Version').fill('2026.6.822.0');
+    await dialog.getByLabel('Policy IDs').fill(`${policy(80)}\n${policy(81)}\n${policy(82)}`);
+    await dialog.getByRole('button', { name: 'Create ring' }).click();
+    await dialog
+      .getByText(
+        'Not saved: 2 policies already belong to another ring. Remove them from this ring, or from the ring that holds them.',
+      )
+      .waitFor();
+    const lines = await errorBeside(dialog.getByLabel('Policy IDs'));
+    assert.match(
+      lines,
+      new RegExp(`Line 2: ${policy(81)} is held by Holder\\.Line 3: ${policy(82)} is held by Holder\\.`),
+    );
+    const links = dialog.getByRole('link', { name: 'Holder' });
+    assert.deepEqual(await links.evaluateAll((all) => all.map((a) => a.getAttribute('href'))), [
+      `#group=${holder.id}`,
+      `#group=${holder.id}`,
+    ]);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('creates a ring with the keyboard alone, with the focus always visible', async () => {
     const acct = account(4);
     const { context, page, problems } = await open();
@@ -304,11 +364,33 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
       page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
     assert.notEqual(await outline(), 'none', 'focused button shows a focus ring');
 
-    // Escape closes the dialog and gives the focus back to the button that opened it.
+    // Escape closes an untouched dialog and gives the focus back to the button that opened it.
     await page.keyboard.press('Enter');
     await expectFocus(page, 'ring-name');
     await page.keyboard.press('Escape');
     assert.equal(await focusedText(page), 'New ring');
+
+    // On an edited one it asks first, every time; "Keep editing" has the focus and keeps what was typed.
+    const discard = page.getByRole('alertdialog', { name: 'Discard your changes?' });
+    await page.keyboard.press('Enter');
+    await expectFocus(page, 'ring-name');
+    await page.keyboard.type('Half-typed');
+    for (const answer of ['Escape', 'Enter']) {
+      await page.keyboard.press('Escape');
+      await discard.waitFor();
+      assert.equal(await focusedText(page), 'Keep editing');
+      await page.keyboard.press(answer);
+      await discard.waitFor({ state: 'detached' });
+      await expectFocus(page, 'ring-name', `back in the form after ${answer}`);
+    }
+    assert.equal(await page.getByLabel('Name').inputValue(), 'Half-typed');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedText(page), 'Discard');
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'New ring' }).waitFor({ state: 'detached' });
+    assert.equal(await focusedText(page), 'New ring');
+    assert.equal((await server.api('GET', GROUPS(acct))).body.result.length, 0, 'nothing was created');
 
     await page.keyboard.press('Enter');
     await page.keyboard.type('Keyboard ring');
@@ -327,21 +409,36 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await context.close();
   });
 
-  test('explains that a read-only token cannot change rings, and recovers from a failed load', async () => {
+  test('shows a read-only token no button that would be refused, and recovers from a failed load', async () => {
     const acct = account(6);
+    const empty = account(7);
     await server.api('POST', GROUPS(acct), ring('Read me'));
-    const created = runCli(['tokens', 'create', '--account', acct, '--permission', 'read'], {
-      DATABASE_URL: server.databaseUrl,
-    });
+    const created = runCli(
+      ['tokens', 'create', '--account', acct, '--account', empty, '--permission', 'read'],
+      { DATABASE_URL: server.databaseUrl },
+    );
     assert.equal(created.status, 0, created.stderr);
+    const reader = created.stdout.trim();
     const { context, page, problems } = await open();
-    await signIn(page, created.stdout.trim(), acct);
+    await signIn(page, reader, acct);
     const card = page.getByRole('article', { name: 'Read me' });
-    await card.getByRole('button', { name: 'Delete Read me' }).click();
-    const confirm = page.getByRole('alertdialog', { name: 'Delete ring?' });
-    await confirm.getByRole('button', { name: 'Delete ring' }).click();
-    await confirm.getByText('Not deleted: This token may not do that in this account').waitFor();
-    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await card.waitFor();
+    await page.getByText('Read only. This token can look at rings but not change them').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New ring' }).count(), 0);
+    assert.equal(await card.getByRole('button').count(), 0, 'no Edit or Delete on the card');
+    assert.equal(await page.getByRole('button', { name: 'Refresh' }).count(), 1);
+    await expectFocus(page, 'rings-title');
+
+    // The same after a reload (the view asks the API again), and for an empty account.
+    await page.reload();
+    await card.waitFor();
+    assert.equal(await page.getByRole('button', { name: /New ring|Edit|Delete/ }).count(), 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, reader, empty);
+    await page.getByRole('heading', { name: 'No rings yet' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Create the first ring|New ring/ }).count(), 0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, reader, acct);
     await card.waitFor();
     assert.deepEqual(problems, []);
 

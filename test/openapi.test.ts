@@ -83,6 +83,7 @@ test('the document is served without credentials at /client/v4/openapi.json as O
     const document = response.json();
     assert.equal(document.openapi, '3.1.0');
     assert.deepEqual(Object.keys(document.paths).sort(), [
+      '/accounts/{account_id}/access',
       '/accounts/{account_id}/audit_logs',
       '/accounts/{account_id}/devices/deployment-groups',
       '/accounts/{account_id}/devices/deployment-groups/{group_id}',

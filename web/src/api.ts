@@ -1,42 +1,20 @@
-// The dashboard's only way to the data: the server's public Cloudflare v4 API, with the signed-in token.
+// The dashboard's only way to the data: the server's public API (Cloudflare's v4, plus the access route of
+// docs/contract.md §8.0), with the signed-in token. The shapes are generated from the OpenAPI document (wire.ts).
 import type { Session } from './session.ts';
+import {
+  type Access,
+  API_BASE,
+  type ApiErrorItem,
+  type Deleted,
+  EXTENSIONS_BASE,
+  type Group,
+  type GroupCreate,
+  type GroupUpdate,
+  type ResultInfo,
+  type VerifiedToken,
+} from './wire.ts';
 
-export const API_BASE = '/client/v4';
-
-export interface VersionConfig {
-  target_environment: string | null;
-  version: string;
-}
-
-export interface Group {
-  id: string;
-  name: string;
-  version_config: VersionConfig[];
-  policy_ids: string[] | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface GroupInput {
-  name?: string;
-  version_config?: VersionConfig[];
-  policy_ids?: string[] | null;
-}
-
-export interface ResultInfo {
-  page: number;
-  per_page: number;
-  count: number;
-  total_count: number;
-  total_pages: number;
-}
-
-/** One entry of the envelope's `errors` (docs/contract.md §3). */
-export interface ApiErrorItem {
-  code: number;
-  message: string;
-  source?: { pointer?: string; parameter?: string };
-}
+export type { ApiErrorItem } from './wire.ts';
 
 export interface Success<T> {
   ok: true;
@@ -79,12 +57,21 @@ export function describeFailure(failure: Failure): string {
 export class Api {
   constructor(readonly session: Session) {}
 
-  private get groups(): string {
-    return `/accounts/${encodeURIComponent(this.session.account)}/devices/deployment-groups`;
+  private get account(): string {
+    return `/accounts/${encodeURIComponent(this.session.account)}`;
   }
 
-  verifyToken(): Promise<Outcome<{ id: string; status: string; expires_on?: string }>> {
-    return this.request('GET', '/user/tokens/verify');
+  private get groups(): string {
+    return `${API_BASE}${this.account}/devices/deployment-groups`;
+  }
+
+  verifyToken(): Promise<Outcome<VerifiedToken>> {
+    return this.request('GET', `${API_BASE}/user/tokens/verify`);
+  }
+
+  /** What this token may do in this account: read only, or also write. */
+  getAccess(): Promise<Outcome<Access>> {
+    return this.request('GET', `${EXTENSIONS_BASE}${this.account}/access`);
   }
 
   listGroups(page: number, perPage: number): Promise<Outcome<Group[]>> {
@@ -95,22 +82,22 @@ export class Api {
     return this.request('GET', `${this.groups}/${encodeURIComponent(id)}`);
   }
 
-  createGroup(input: GroupInput): Promise<Outcome<Group>> {
+  createGroup(input: GroupCreate): Promise<Outcome<Group>> {
     return this.request('POST', this.groups, input);
   }
 
-  updateGroup(id: string, input: GroupInput): Promise<Outcome<Group>> {
+  updateGroup(id: string, input: GroupUpdate): Promise<Outcome<Group>> {
     return this.request('PATCH', `${this.groups}/${encodeURIComponent(id)}`, input);
   }
 
-  deleteGroup(id: string): Promise<Outcome<{ id: string }>> {
+  deleteGroup(id: string): Promise<Outcome<Deleted>> {
     return this.request('DELETE', `${this.groups}/${encodeURIComponent(id)}`);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<Outcome<T>> {
     let response: Response;
     try {
-      response = await fetch(`${API_BASE}${path}`, {
+      response = await fetch(path, {
         method,
         headers: {
           authorization: `Bearer ${this.session.token}`,

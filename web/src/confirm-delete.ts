@@ -1,7 +1,8 @@
 // "Delete this ring?" — Cancel has the focus, so a stray Enter deletes nothing.
-import { type Api, describeFailure, type Group } from './api.ts';
+import { type Api, describeFailure } from './api.ts';
 import { h, showModal } from './dom.ts';
 import { plural } from './format.ts';
+import type { Group } from './wire.ts';
 
 /** Resolves to true once the group is gone (deleted now, or already by someone else). */
 export function confirmDelete(api: Api, group: Group): Promise<boolean> {

@@ -67,11 +67,18 @@ export function announce(message: string): void {
   // Clearing first makes the same message announced twice in a row still be read.
   region.textContent = '';
   window.setTimeout(() => {
-    region.textContent = message;
+    if (announcement === current) region.textContent = message;
   }, 50);
   window.setTimeout(() => {
     if (announcement === current) region.textContent = '';
   }, 6000);
+}
+
+/** Takes the toast away now: news about the last action is stale once the next one starts. */
+export function dismissAnnouncement(): void {
+  announcement++;
+  const region = document.getElementById('announcer');
+  if (region) region.textContent = '';
 }
 
 /**
@@ -84,6 +91,8 @@ export function showModal<T>(
   busy: () => boolean,
   result: () => T,
 ): Promise<T> {
+  // The toast would otherwise stay on screen, under the dialog's backdrop, for its six seconds.
+  dismissAnnouncement();
   document.body.append(dialog);
   dialog.addEventListener('cancel', (event) => {
     if (busy()) event.preventDefault();

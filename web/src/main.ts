@@ -5,6 +5,7 @@ import { h, replace } from './dom.ts';
 import { RingsView } from './rings.ts';
 import { clearSession, loadSession, type Session, saveSession } from './session.ts';
 import { signInView } from './sign-in.ts';
+import type { Access } from './wire.ts';
 
 const main = document.getElementById('main') as HTMLElement;
 const sessionArea = document.getElementById('session') as HTMLElement;
@@ -14,13 +15,13 @@ function showSignIn(notice?: string): void {
   rings?.dispose();
   rings = null;
   replace(sessionArea);
-  replace(main, signInView({ notice, onSignedIn: (session) => signIn(session) }));
+  replace(main, signInView({ notice, onSignedIn: (session, access) => signIn(session, access) }));
   document.getElementById('token')?.focus();
 }
 
-function signIn(session: Session): void {
+function signIn(session: Session, access: Access): void {
   saveSession(session);
-  void showRings(session, true);
+  void showRings(session, true, access);
 }
 
 function signOut(notice = 'You signed out; the token was removed from this tab.'): void {
@@ -28,7 +29,7 @@ function signOut(notice = 'You signed out; the token was removed from this tab.'
   showSignIn(notice);
 }
 
-async function showRings(session: Session, focusHeading: boolean): Promise<void> {
+async function showRings(session: Session, focusHeading: boolean, access?: Access): Promise<void> {
   replace(
     sessionArea,
     h(
@@ -39,7 +40,7 @@ async function showRings(session: Session, focusHeading: boolean): Promise<void>
     ),
     h('button', { type: 'button', class: 'button', onclick: () => signOut() }, 'Sign out'),
   );
-  const view = new RingsView(new Api(session), (reason) => signOut(reason));
+  const view = new RingsView(new Api(session), (reason) => signOut(reason), access);
   rings = view;
   replace(main, view.root);
   if (!(await view.load(1)) || rings !== view) return;

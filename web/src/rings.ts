@@ -1,15 +1,18 @@
 // The signed-in view: the account's rings as cards in creation order (the API's list order), paged with
-// the API's own page / per_page, with loading, empty and error states.
-import { type Api, describeFailure, type Failure, type Group, isSignedOut, type ResultInfo } from './api.ts';
+// the API's own page / per_page, with loading, empty and error states. What the token may do comes from
+// the access route (docs/contract.md §8.0): a read-only token is shown no button it could only be refused.
+import { type Api, describeFailure, type Failure, isSignedOut } from './api.ts';
 import { confirmDelete } from './confirm-delete.ts';
 import { announce, h, hidden, replace } from './dom.ts';
-import { environmentLabel, exactTime, parseTimestamp, plural, relativeTime } from './format.ts';
+import { parseTimestamp, plural, relativeTime } from './format.ts';
+import { ringCard } from './ring-card.ts';
 import { type FormValues, openRingDialog } from './ring-form.ts';
+import { type Access, type Group, MAX_PER_PAGE, type ResultInfo } from './wire.ts';
 
-export const PER_PAGE_CHOICES = [10, 25, 50, 100];
+export const PER_PAGE_CHOICES = [10, 25, 50, MAX_PER_PAGE];
 const DEFAULT_PER_PAGE = 25;
 /** The API's largest page, used to find which page holds a given group. */
-const SCAN_PAGE_SIZE = 100;
+const SCAN_PAGE_SIZE = MAX_PER_PAGE;
 const DEFAULT_ENVIRONMENTS = ['windows', 'macos'];
 
 export class RingsView {
@@ -26,18 +29,27 @@ export class RingsView {
   private readonly summary: HTMLParagraphElement;
   private readonly body: HTMLDivElement;
   private readonly newButton: HTMLButtonElement;
+  private readonly readOnlyNote: HTMLParagraphElement;
   private readonly clock: number;
 
   constructor(
     private readonly api: Api,
     private readonly onSignedOut: (reason: string) => void,
+    /** What the token may do here, when the caller knows already (sign-in asked); else the first load asks. */
+    private access: Access | null = null,
   ) {
     this.heading = h('h1', { id: 'rings-title', tabindex: '-1' }, 'Rings');
     this.summary = h('p', { class: 'summary', 'aria-live': 'polite' });
     this.newButton = h(
       'button',
-      { type: 'button', class: 'button primary', onclick: () => this.create(this.newButton) },
+      { type: 'button', class: 'button primary', hidden: true, onclick: () => this.create(this.newButton) },
       'New ring',
+    );
+    this.readOnlyNote = h(
+      'p',
+      { class: 'read-only-note', hidden: true },
+      h('strong', {}, 'Read only. '),
+      'This token can look at rings but not change them; changes need a token with Zero Trust Write.',
     );
     const refresh = h(
       'button',
@@ -54,6 +66,7 @@ export class RingsView {
         h('div', { class: 'toolbar-title' }, this.heading, this.summary),
         h('div', { class: 'toolbar-actions' }, refresh, this.newButton),
       ),
+      this.readOnlyNote,
       this.body,
     );
     // "3 minutes ago" keeps telling the truth while the page stays open.
@@ -79,13 +92,19 @@ export class RingsView {
         h('p', { class: 'state loading', role: 'status' }, h('span', { class: 'spinner' }), 'Loading rings…'),
       );
     }
-    const outcome = await this.api.listGroups(page, this.perPage);
+    const [outcome, access] = await Promise.all([
+      this.api.listGroups(page, this.perPage),
+      this.access ? null : this.api.getAccess(),
+    ]);
     if (seq !== this.loadSeq) return false;
     this.root.removeAttribute('aria-busy');
-    if (!outcome.ok) {
-      this.showLoadError(outcome, page);
+    const failed = !outcome.ok ? outcome : access && !access.ok ? access : null;
+    if (failed) {
+      this.showLoadError(failed, page);
       return false;
     }
+    if (access?.ok) this.access = access.result;
+    if (!outcome.ok) return false;
     const info = outcome.resultInfo ?? null;
     // Past the end (the last ring of the last page was deleted, say): show the last page that exists.
     if (outcome.result.length === 0 && info && info.total_count > 0 && page > 1) {
@@ -120,33 +139,18 @@ export class RingsView {
     );
   }
 
+  /** Whether the token may change rings: until the access route has answered, assume not. */
+  private get writable(): boolean {
+    return this.access?.write === true;
+  }
+
   private render(): void {
+    this.newButton.hidden = !this.writable;
+    this.readOnlyNote.hidden = this.access === null || this.writable;
     const total = this.info?.total_count ?? this.groups.length;
     this.summary.textContent = total ? `${plural(total, 'ring', 'rings')}, oldest first` : '';
     if (total === 0) {
-      replace(
-        this.body,
-        h(
-          'div',
-          { class: 'state empty' },
-          h('h2', {}, 'No rings yet'),
-          h(
-            'p',
-            {},
-            'A ring (deployment group) pins the WARP client version each operating system gets, for the devices ' +
-              'under its policies. Start with a small ring for early adopters, then widen the rollout ring by ring.',
-          ),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'button primary',
-              onclick: (event) => this.create(event.currentTarget as HTMLElement),
-            },
-            'Create the first ring',
-          ),
-        ),
-      );
+      replace(this.body, this.emptyState());
       return;
     }
     const first = (this.page - 1) * this.perPage;
@@ -159,73 +163,46 @@ export class RingsView {
           start: first + 1,
           'aria-label': `Rings ${first + 1} to ${first + this.groups.length}`,
         },
-        this.groups.map((group) => h('li', {}, this.card(group))),
+        this.groups.map((group) => h('li', {}, ringCard(group, this.writable ? this.cardActions : null))),
       ),
       this.pager(total),
     );
   }
 
-  private card(group: Group): HTMLElement {
-    const titleId = `group-${group.id}-name`;
-    const policies = group.policy_ids ?? [];
-    const updated = parseTimestamp(group.updated_at);
-    const edit = h(
-      'button',
-      { type: 'button', class: 'button', onclick: () => this.edit(group) },
-      'Edit',
-      hidden(` ${group.name}`),
-    );
-    const remove = h(
-      'button',
-      { type: 'button', class: 'button danger-outline', onclick: () => this.remove(group) },
-      'Delete',
-      hidden(` ${group.name}`),
-    );
+  private readonly cardActions = {
+    edit: (group: Group) => void this.edit(group),
+    remove: (group: Group) => void this.remove(group),
+  };
+
+  private emptyState(): HTMLElement {
     return h(
-      'article',
-      { class: 'card', id: `group-${group.id}`, tabindex: '-1', 'aria-labelledby': titleId },
-      h('h2', { id: titleId, class: 'card-title' }, group.name),
+      'div',
+      { class: 'state empty' },
+      h('h2', {}, 'No rings yet'),
       h(
-        'dl',
-        { class: 'versions', 'aria-label': 'Client versions' },
-        group.version_config.map((entry) =>
-          h(
-            'div',
-            { class: entry.target_environment === null ? 'version fallback' : 'version' },
-            h('dt', {}, environmentLabel(entry.target_environment)),
-            h('dd', {}, h('code', {}, entry.version)),
-          ),
-        ),
+        'p',
+        {},
+        'A ring (deployment group) pins the WARP client version each operating system gets, for the devices ' +
+          'under its policies. Start with a small ring for early adopters, then widen the rollout ring by ring.',
       ),
-      policies.length
+      this.writable
         ? h(
-            'details',
-            { class: 'policies' },
-            h('summary', {}, plural(policies.length, 'policy', 'policies')),
-            h(
-              'ul',
-              {},
-              policies.map((id) => h('li', {}, h('code', {}, id))),
-            ),
+            'button',
+            {
+              type: 'button',
+              class: 'button primary',
+              onclick: (event) => this.create(event.currentTarget as HTMLElement),
+            },
+            'Create the first ring',
           )
-        : h('p', { class: 'policies none' }, 'No policies'),
-      h(
-        'div',
-        { class: 'meta-block' },
-        h(
-          'p',
-          { class: 'meta' },
-          'Updated ',
-          h(
-            'time',
-            { class: 'relative', datetime: group.updated_at, title: exactTime(group.updated_at) },
-            relativeTime(updated),
-          ),
-        ),
-        h('p', { class: 'meta id' }, 'ID ', h('code', {}, group.id)),
-      ),
-      h('div', { class: 'card-actions' }, edit, remove),
+        : null,
     );
+  }
+
+  /** Where the focus goes when what had it is gone: New ring, or the heading for a read-only token. */
+  private focusToolbar(): void {
+    if (this.writable) this.newButton.focus();
+    else this.heading.focus();
   }
 
   private pager(total: number): HTMLElement | null {
@@ -316,7 +293,7 @@ export class RingsView {
       this.draft = { groupId: null, values: result.draft };
       await this.showGroup(result.toGroupId);
     } else if (trigger.isConnected) trigger.focus();
-    else this.newButton.focus();
+    else this.focusToolbar();
   }
 
   private async edit(group: Group): Promise<void> {
@@ -350,7 +327,7 @@ export class RingsView {
     const next = this.groups[Math.min(index, this.groups.length - 1)];
     const card = next && document.getElementById(`group-${next.id}`);
     if (card) card.focus();
-    else this.newButton.focus();
+    else this.focusToolbar();
   }
 
   private cardButton(groupId: string, action: 'edit' | 'delete'): HTMLButtonElement | null {
@@ -365,7 +342,7 @@ export class RingsView {
       const index = await this.locate(groupId);
       if (index === null) {
         announce('That ring no longer exists.');
-        this.newButton.focus();
+        this.focusToolbar();
         return;
       }
       if (typeof index !== 'number') {

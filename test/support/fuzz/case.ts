@@ -7,6 +7,8 @@ import { bodyVerdict, type Outcome, type Target, type Verdict } from './oracle.t
 
 export const COLLECTION = `/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`;
 export const VERIFY = '/client/v4/user/tokens/verify';
+/** What the presented credential may do on ACCOUNT (docs/contract.md §8.0). */
+export const ACCESS = `/ringmaster/v1/accounts/${ACCOUNT}/access`;
 
 export interface Case extends Verdict, Expectations {
   kind: string;

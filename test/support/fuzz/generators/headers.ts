@@ -2,6 +2,7 @@
 // framing (Content-Length, Transfer-Encoding), Expect (§7), and the bodiless DELETE or GET that some SDKs
 // send with a JSON Content-Type (§4). Most go over raw sockets, exactly as written.
 import {
+  ACCESS,
   bearer,
   type Case,
   COLLECTION,
@@ -382,11 +383,11 @@ export function bodiless(c: Context): Case {
   );
 }
 
-/** §6: every shape of credentials on the group routes and on /user/tokens/verify. */
+/** §6: every shape of credentials on the group routes, the access route (§8.0) and /user/tokens/verify. */
 export function auth(c: Context): Case {
   const r = c.random;
   const verifyRoute = r.chance(0.3);
-  const path = verifyRoute ? VERIFY : r.chance(0.5) ? COLLECTION : `${COLLECTION}/${r.pick(c.stable)}`;
+  const path = verifyRoute ? VERIFY : r.pick([COLLECTION, `${COLLECTION}/${r.pick(c.stable)}`, ACCESS]);
   const secret = (n: number) => randomText(r, n, SECRET_ALPHABET);
   const printable = (n: number) =>
     Array.from({ length: n }, () => String.fromCharCode(r.int(0x20, 0x7e))).join('');
@@ -422,7 +423,7 @@ export function auth(c: Context): Case {
   return {
     kind: 'auth',
     secrets,
-    label: `auth variant ${variant} on ${verifyRoute ? 'verify' : 'groups'}: ${JSON.stringify(sent).slice(0, 100)}`,
+    label: `auth variant ${variant} on ${path === ACCESS ? 'access' : verifyRoute ? 'verify' : 'groups'}: ${JSON.stringify(sent).slice(0, 100)}`,
     http: { method: 'GET', path, headers: sent },
     ...(verdict === 'pass' ? { allowed: [{ status: 200 }], rule: 'credentials: valid' } : verdict),
   };

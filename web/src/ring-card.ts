@@ -1,0 +1,82 @@
+// One ring as a card: name, the version per environment, its policies, when it changed, its ID, and —
+// for a token that may write — Edit and Delete.
+import { h, hidden } from './dom.ts';
+import { environmentLabel, exactTime, parseTimestamp, plural, relativeTime } from './format.ts';
+import type { Group } from './wire.ts';
+
+export interface CardActions {
+  edit(group: Group): void;
+  remove(group: Group): void;
+}
+
+/** The card; without `actions` (a read-only token) it has no buttons at all. */
+export function ringCard(group: Group, actions: CardActions | null): HTMLElement {
+  const titleId = `group-${group.id}-name`;
+  return h(
+    'article',
+    { class: 'card', id: `group-${group.id}`, tabindex: '-1', 'aria-labelledby': titleId },
+    h('h2', { id: titleId, class: 'card-title' }, group.name),
+    h(
+      'dl',
+      { class: 'versions', 'aria-label': 'Client versions' },
+      group.version_config.map((entry) =>
+        h(
+          'div',
+          { class: entry.target_environment === null ? 'version fallback' : 'version' },
+          h('dt', {}, environmentLabel(entry.target_environment)),
+          h('dd', {}, h('code', {}, entry.version)),
+        ),
+      ),
+    ),
+    policyList(group.policy_ids ?? []),
+    h(
+      'div',
+      { class: 'meta-block' },
+      h(
+        'p',
+        { class: 'meta' },
+        'Updated ',
+        h(
+          'time',
+          { class: 'relative', datetime: group.updated_at, title: exactTime(group.updated_at) },
+          relativeTime(parseTimestamp(group.updated_at)),
+        ),
+      ),
+      h('p', { class: 'meta id' }, 'ID ', h('code', {}, group.id)),
+    ),
+    actions ? cardButtons(group, actions) : null,
+  );
+}
+
+function policyList(policies: string[]): HTMLElement {
+  if (!policies.length) return h('p', { class: 'policies none' }, 'No policies');
+  return h(
+    'details',
+    { class: 'policies' },
+    h('summary', {}, plural(policies.length, 'policy', 'policies')),
+    h(
+      'ul',
+      {},
+      policies.map((id) => h('li', {}, h('code', {}, id))),
+    ),
+  );
+}
+
+function cardButtons(group: Group, actions: CardActions): HTMLElement {
+  return h(
+    'div',
+    { class: 'card-actions' },
+    h(
+      'button',
+      { type: 'button', class: 'button', onclick: () => actions.edit(group) },
+      'Edit',
+      hidden(` ${group.name}`),
+    ),
+    h(
+      'button',
+      { type: 'button', class: 'button danger-outline', onclick: () => actions.remove(group) },
+      'Delete',
+      hidden(` ${group.name}`),
+    ),
+  );
+}

@@ -1,0 +1,109 @@
+// GENERATED from openapi/openapi.json by `npm run web-types` (src/web/wire-types.ts): do not edit.
+// test/web-types.test.ts fails when this file and the document differ.
+
+/** get-deployment-group → result.version_config[] */
+export interface VersionConfig {
+  /** The target environment for the client version (e.g., windows, macos); null means every environment without its own entry. */
+  target_environment: string | null;
+  /** The specific client version to deploy. */
+  version: string;
+}
+
+/** get-deployment-group → result */
+export interface Group {
+  /** The deployment group ID (a UUID the server picks). */
+  id: string;
+  /** A user-friendly name for the deployment group. */
+  name: string;
+  version_config: VersionConfig[];
+  policy_ids: string[] | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** create-deployment-group → body */
+export interface GroupCreate {
+  /** A user-friendly name for the deployment group. */
+  name: string;
+  version_config: VersionConfig[];
+  policy_ids?: string[] | null;
+}
+
+/** update-deployment-group → body */
+export interface GroupUpdate {
+  /** A user-friendly name for the deployment group. */
+  name?: string;
+  version_config?: VersionConfig[];
+  policy_ids?: string[] | null;
+}
+
+/** delete-deployment-group → result */
+export interface Deleted {
+  id: string;
+}
+
+/** list-deployment-groups → result_info */
+export interface ResultInfo {
+  page: number;
+  per_page: number;
+  count: number;
+  total_count: number;
+  total_pages: number;
+}
+
+/** the Failure envelope → errors[] */
+export interface ApiErrorItem {
+  code: number;
+  message: string;
+  source?: {
+    pointer?: string;
+    parameter?: string;
+  };
+  documentation_url?: string;
+  /** On a 409: the group that owns the conflicting policy ID (docs/contract.md §5). */
+  meta?: {
+    deployment_group_id?: string;
+  };
+  error_chain?: {
+    code?: number;
+    message?: string;
+  }[];
+}
+
+/** user-api-tokens-verify-token → result */
+export interface VerifiedToken {
+  id: string;
+  status: 'active';
+  expires_on?: string;
+}
+
+/** get-account-access → result */
+export interface Access {
+  /** May list and get this account’s deployment groups (always true here). */
+  read: boolean;
+  /** May also create, update and delete them (Zero Trust Write). */
+  write: boolean;
+  /** The credential is granted every account, not a list. */
+  all_accounts: boolean;
+}
+
+/** the document’s server */
+export const API_BASE = '/client/v4';
+
+/** the access route’s server */
+export const EXTENSIONS_BASE = '/ringmaster/v1';
+
+/** list-deployment-groups → account_id */
+export const ACCOUNT_ID_PATTERN = '^[0-9a-f]{32}$';
+
+/** create-deployment-group → body.name.maxLength (code points) */
+export const MAX_NAME_LENGTH = 255;
+
+/** create-deployment-group → body.version_config.maxItems */
+export const MAX_VERSION_CONFIG_ENTRIES = 16;
+
+/** create-deployment-group → body.policy_ids.maxItems */
+export const MAX_POLICY_IDS = 1000;
+
+/** list-deployment-groups → per_page.maximum */
+export const MAX_PER_PAGE = 100;

@@ -2,9 +2,12 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { startPruning } from './audit/retention.ts';
 import { registerAuditLogRoutes } from './audit/routes.ts';
 import { AuditLogService } from './audit/service.ts';
-import type { Config } from './config.ts';
+import { type Config, DEFAULT_AUDIT_RETENTION_DAYS } from './config.ts';
+import { ChangeControl } from './deployment-groups/change-control.ts';
+import { registerChangeControlRoutes } from './deployment-groups/change-control-routes.ts';
 import { registerDeploymentGroupRoutes } from './deployment-groups/routes.ts';
 import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { ApiError } from './errors.ts';
@@ -35,7 +38,7 @@ const PACKAGE_VERSION: string = JSON.parse(
 
 export interface AppOptions {
   config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'> &
-    Partial<Pick<Config, 'trustProxy'>>;
+    Partial<Pick<Config, 'trustProxy' | 'auditRetentionDays'>>;
   store: Store;
   /** Where rate-limit counts live (Redis when replicas share them); in this process by default. */
   counters?: Counters;
@@ -103,6 +106,13 @@ export function buildApp({
   );
   app.addHook('onRequest', checkBody);
 
+  const pruning = startPruning(
+    untimedStore,
+    config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    app.log,
+  );
+  app.addHook('onClose', () => pruning.stop());
+
   registerErrorHandler(app);
   registerNotFound(app);
   registerOpenApi(app, PACKAGE_VERSION);
@@ -113,7 +123,9 @@ export function buildApp({
     registerHealthRoutes(api, store);
     registerTokenRoutes(api);
     registerAccessRoutes(api);
-    registerDeploymentGroupRoutes(api, new DeploymentGroupService(store), config.targetEnvironments);
+    const groups = new DeploymentGroupService(store);
+    registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
+    registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
     registerAuditLogRoutes(api, new AuditLogService(store));
   });
   return app;

@@ -28,12 +28,16 @@ export interface Config {
    * default: the TCP peer), true (one proxy), a number of proxies, or a list of proxy addresses/CIDRs.
    */
   trustProxy: TrustProxy;
+  /** Days an audit entry is kept (AUDIT_RETENTION_DAYS); older ones are pruned in small batches. */
+  auditRetentionDays: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ringmaster.db';
 export const DEFAULT_DATABASE_POOL_SIZE = 10;
 const MAX_DATABASE_POOL_SIZE = 1000;
 export const DEFAULT_AUTH_FAILURE_LIMIT = '60/1m';
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+const MAX_AUDIT_RETENTION_DAYS = 36_500;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -90,6 +94,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const trustProxy = parseTrustProxy(env.TRUST_PROXY || 'false');
   if (typeof trustProxy === 'string') problems.push(trustProxy);
 
+  const auditRetentionDays = Number(env.AUDIT_RETENTION_DAYS || DEFAULT_AUDIT_RETENTION_DAYS);
+  if (
+    !Number.isInteger(auditRetentionDays) ||
+    auditRetentionDays < 1 ||
+    auditRetentionDays > MAX_AUDIT_RETENTION_DAYS
+  ) {
+    problems.push(
+      `AUDIT_RETENTION_DAYS must be an integer from 1 to ${MAX_AUDIT_RETENTION_DAYS}, got ${JSON.stringify(env.AUDIT_RETENTION_DAYS)}`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host,
@@ -101,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailureLimit: authFailureLimit as RateLimit,
     redisUrl,
     trustProxy: trustProxy as Config['trustProxy'],
+    auditRetentionDays,
   };
 }
 

@@ -69,6 +69,7 @@ interface Route {
 }
 
 const uniqueName = () => `auth-matrix ${randomUUID()}`;
+const changeControlUrl = (account: string) => `/ringmaster/v1/accounts/${account}/deployment-groups`;
 
 async function createGroup(account: string): Promise<Group> {
   const response = await t.request({
@@ -243,6 +244,72 @@ const routes: Route[] = [
       },
     }),
   ),
+  {
+    name: 'GET /ringmaster/v1/…/deployment-groups/:id/history',
+    method: 'GET',
+    needs: 'read',
+    takesBody: false,
+    item: true,
+    async prepare({ groupAccount, urlAccount }) {
+      const group = await createGroup(groupAccount);
+      return {
+        url: `${changeControlUrl(urlAccount)}/${group.id}/history`,
+        async succeeded(response) {
+          const [entry] = response.json().result;
+          assert.equal(entry.action, 'create');
+          assert.deepEqual(entry.deployment_group, group);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
+  {
+    name: 'POST /ringmaster/v1/…/deployment-groups/:id/revert',
+    method: 'POST',
+    needs: 'write',
+    takesBody: true,
+    item: true,
+    async prepare({ groupAccount, urlAccount }) {
+      const original = await createGroup(groupAccount);
+      const renamed = await t.request({
+        method: 'PATCH',
+        url: groupUrl(original.id, groupAccount),
+        body: { name: uniqueName() },
+      });
+      const group: Group = renamed.json().result;
+      return {
+        url: `${changeControlUrl(urlAccount)}/${group.id}/revert`,
+        body: { revision: 1 },
+        async succeeded(response) {
+          const reverted: Group = response.json().result;
+          assert.equal(reverted.name, original.name);
+          assert.deepEqual(await fetchGroup(urlAccount, group.id), reverted);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
+  {
+    name: 'POST /ringmaster/v1/…/deployment-groups/preview',
+    method: 'POST',
+    needs: 'write',
+    takesBody: true,
+    // It previews a PATCH of the fixture group, so another account's group is not found.
+    item: true,
+    async prepare({ groupAccount, urlAccount }) {
+      const group = await createGroup(groupAccount);
+      const name = uniqueName();
+      return {
+        url: `${changeControlUrl(urlAccount)}/preview`,
+        body: { method: 'PATCH', group_id: group.id, body: { name } },
+        async succeeded(response) {
+          assert.equal(response.json().result.deployment_group.name, name);
+          assert.deepEqual(await fetchGroup(urlAccount, group.id), group, 'a preview writes nothing');
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  },
   {
     name: 'GET /ringmaster/v1/…/access',
     method: 'GET',

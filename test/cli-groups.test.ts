@@ -151,3 +151,38 @@ test('refuses to delete without --yes when not on a terminal', async () => {
   assert.match(refused.stderr, /--yes/);
   assert.equal(groups(['get', group.id]).status, 0);
 });
+
+test('shows a group’s history, reverts it to a revision, and marks its changes as made through the CLI', async () => {
+  const created = groups(['create', '--name', 'History 1', '--version', 'windows=2026.6.822.0', '--json']);
+  assert.equal(created.status, 0, created.stderr);
+  const { id } = JSON.parse(created.stdout);
+  // Replaces a list: sent with If-Match from the state it read.
+  const edited = groups(['edit', id, '--name', 'History 2', '--version', 'windows=2026.7.1.0']);
+  assert.equal(edited.status, 0, edited.stderr);
+
+  const history = groups(['history', id, '--json']);
+  assert.equal(history.status, 0, history.stderr);
+  const entries = JSON.parse(history.stdout);
+  assert.deepEqual(
+    entries.map((e: { revision: number; action: string; actor: { interface: string } }) => [
+      e.revision,
+      e.action,
+      e.actor.interface,
+    ]),
+    [
+      [2, 'update', 'CLI'],
+      [1, 'create', 'CLI'],
+    ],
+  );
+  const table = groups(['history', id]);
+  assert.match(table.stdout, /^REVISION\s+AT\s+ACTION\s+BY\s+VIA\s+CHANGED$/m);
+  assert.match(table.stdout, /^2\s+\S+\s+update\s+operator\s+CLI\s+name, version_config$/m);
+
+  const reverted = groups(['revert', id, '--revision', '1', '--json']);
+  assert.equal(reverted.status, 0, reverted.stderr);
+  assert.equal(JSON.parse(reverted.stdout).name, 'History 1');
+  const missing = groups(['revert', id, '--revision', '9']);
+  assert.equal(missing.status, 3);
+  assert.match(missing.stderr, /2001: the group has no revision 9/);
+  assert.equal(groups(['revert', id]).status, 2, 'a revert needs --revision');
+});

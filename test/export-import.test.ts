@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { COMMAND_LINE } from '../src/audit/context.ts';
 import { formatTimestamp, parseTimestamp } from '../src/clock.ts';
 import type { BackupRecord } from '../src/store/backup.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
@@ -149,12 +150,23 @@ describe('db export and db import', () => {
       for (const credential of credentials) yield { type: 'credential', ...credential };
     }
     await store.importRecords(groups(), { replace: true });
+    // One change through the store, so that the backup carries an audit entry and a revision 2.
+    const [renamed] = (await store.listDeploymentGroups(ACCOUNT, { limit: 1, offset: 0 })).groups;
+    await store.updateDeploymentGroup(
+      ACCOUNT,
+      renamed?.id as string,
+      ({ group }) => ({ ...group, name: 'renamed', updated_at: at() }),
+      { context: COMMAND_LINE },
+    );
     await store.close();
 
     const run = ringmaster(['db', 'export'], source);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stderr, /exported 10000 records/);
-    assert.match(run.stderr, new RegExp(`Exported ${BULK + 4} deployment groups and 3 credentials`));
+    assert.match(
+      run.stderr,
+      new RegExp(`Exported ${BULK + 4} deployment groups, 3 credentials and 1 audit entries`),
+    );
     original = run.stdout;
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -164,14 +176,21 @@ describe('db export and db import', () => {
     assert.deepEqual(JSON.parse(lines[0] as string), {
       type: 'header',
       format: 'ringmaster-backup',
-      version: 1,
+      version: 2,
     });
     assert.deepEqual(JSON.parse(lines.at(-1) as string), {
       type: 'end',
       deployment_groups: BULK + 4,
       credentials: 3,
+      audit_entries: 1,
+      idempotency_keys: 0,
     });
-    assert.equal(lines.length, BULK + 4 + 3 + 2);
+    assert.equal(lines.length, BULK + 4 + 3 + 1 + 2);
+    const entry = JSON.parse(lines.at(-2) as string);
+    assert.equal(entry.type, 'audit_entry');
+    assert.equal(entry.after.name, 'renamed');
+    const revised = lines.map((line) => JSON.parse(line)).find((r) => r.id === entry.resource_id);
+    assert.equal(revised.revision, 2);
     const key = lines
       .map((line) => JSON.parse(line))
       .find((r) => r.type === 'credential' && r.kind === 'key');
@@ -184,8 +203,37 @@ describe('db export and db import', () => {
     const copy = `sqlite:${join(dir, 'copy.db')}`;
     const run = importInto(copy, original);
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stderr, new RegExp(`Imported ${BULK + 4} deployment groups and 3 credentials`));
+    assert.match(
+      run.stderr,
+      new RegExp(`Imported ${BULK + 4} deployment groups, 3 credentials and 1 audit entries`),
+    );
     assert.equal(exportFrom(copy), original);
+  });
+
+  it('still imports a version 1 backup: no revisions (each group starts at 1), no audit log', () => {
+    const v1 = original
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((record) => record.type !== 'audit_entry')
+      .map((record) => {
+        if (record.type === 'header') return { ...record, version: 1 };
+        if (record.type === 'end') return { type: 'end', deployment_groups: BULK + 4, credentials: 3 };
+        const { revision: _, ...rest } = record;
+        return rest;
+      });
+    const target = `sqlite:${join(dir, 'from-v1.db')}`;
+    const run = importInto(target, v1.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    assert.equal(run.status, 0, run.stderr);
+    const again = exportFrom(target)
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.equal(again[0].version, 2);
+    const groups = again.filter((record) => record.type === 'deployment_group');
+    assert.equal(groups.length, BULK + 4);
+    assert.ok(groups.every((group) => group.revision === 1));
+    assert.equal(again.filter((record) => record.type === 'audit_entry').length, 0);
   });
 
   it('refuses a non-empty target without --replace, and replaces it with --replace', () => {
@@ -217,7 +265,10 @@ describe('db export and db import', () => {
     assert.equal(invalid.status, 1);
     assert.match(invalid.stderr, /line 4: \/created_at/);
 
-    assert.equal(exportFrom(target), `${lines[0]}\n{"type":"end","deployment_groups":0,"credentials":0}\n`);
+    assert.equal(
+      exportFrom(target),
+      `${lines[0]}\n{"type":"end","deployment_groups":0,"credentials":0,"audit_entries":0,"idempotency_keys":0}\n`,
+    );
   });
 
   describe('between SQLite and PostgreSQL', { skip: !POSTGRES_URL }, () => {
@@ -336,7 +387,9 @@ describe('db import checks every line with the API’s rules', () => {
     const run = ringmaster(['db', 'import'], target, text, env);
     return { run, holds: exportFrom(target) };
   }
-  const EMPTY = `${JSON.stringify(HEADER)}\n{"type":"end","deployment_groups":0,"credentials":0}\n`;
+  /** What an empty store exports (in the current format; these checks feed it version 1 files). */
+  const EMPTY =
+    '{"type":"header","format":"ringmaster-backup","version":2}\n{"type":"end","deployment_groups":0,"credentials":0,"audit_entries":0,"idempotency_keys":0}\n';
 
   const refusals: [string, string, RegExp][] = [
     [
@@ -422,6 +475,11 @@ describe('db import checks every line with the API’s rules', () => {
     );
     const { run, holds } = importFresh(text, { TARGET_ENVIRONMENTS: 'windows,macos,linux' });
     assert.equal(run.status, 0, run.stderr);
-    assert.equal(holds, text);
+    // Exported in version 2: each group at revision 1, and the trailer's two new counts.
+    const upgraded = text
+      .replace('"version":1', '"version":2')
+      .replaceAll('Z"}\n', 'Z","revision":1}\n')
+      .replace('"credentials":0}', '"credentials":0,"audit_entries":0,"idempotency_keys":0}');
+    assert.equal(holds, upgraded);
   });
 });

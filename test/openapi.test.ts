@@ -85,11 +85,17 @@ test('the document is served without credentials at /client/v4/openapi.json as O
     assert.deepEqual(Object.keys(document.paths).sort(), [
       '/accounts/{account_id}/access',
       '/accounts/{account_id}/audit_logs',
+      '/accounts/{account_id}/deployment-groups/preview',
+      '/accounts/{account_id}/deployment-groups/{group_id}/history',
+      '/accounts/{account_id}/deployment-groups/{group_id}/revert',
       '/accounts/{account_id}/devices/deployment-groups',
       '/accounts/{account_id}/devices/deployment-groups/{group_id}',
       '/accounts/{account_id}/logs/audit',
       '/user/tokens/verify',
     ]);
+    // Ringmaster's own routes are served under /ringmaster/v1 (docs/contract.md §8).
+    const history = document.paths['/accounts/{account_id}/deployment-groups/{group_id}/history'];
+    assert.ok(JSON.stringify(history.servers).includes('/ringmaster/v1'), JSON.stringify(history.servers));
     assert.ok(!JSON.stringify(document).includes('"nullable"'), '3.1 has no nullable keyword');
   } finally {
     await t.close();

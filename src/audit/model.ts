@@ -4,7 +4,7 @@
 // exported and imported without a mapping. The Cloudflare audit-log routes (v1, v2) render it in
 // Cloudflare's shapes; history (§8.3) renders group entries in ours.
 import { type Static, Type } from '@sinclair/typebox';
-import { Nullable, StringEnum, Timestamp } from '../schema.ts';
+import { MAX_FIELDS, Nullable, StringEnum, Timestamp } from '../schema.ts';
 
 /** What happened. Groups: create, update, delete, revert. Credentials: create, revoke. */
 export const AuditAction = StringEnum(['create', 'update', 'delete', 'revert', 'revoke']);
@@ -29,7 +29,7 @@ export const AuditInterface = StringEnum(['API', 'dashboard', 'CLI', 'rollout'])
 export type AuditInterface = Static<typeof AuditInterface>;
 
 /** A stored JSON value (the resource before or after the change); never holds a secret. */
-const Snapshot = Nullable(Type.Record(Type.String(), Type.Unknown()));
+const Snapshot = Nullable(Type.Record(Type.String(), Type.Unknown(), { maxProperties: MAX_FIELDS }));
 
 export const AuditEntry = Type.Object(
   {
@@ -63,7 +63,7 @@ export const AuditEntry = Type.Object(
     before: Snapshot,
     after: Snapshot,
   },
-  { additionalProperties: false },
+  { additionalProperties: false, maxProperties: MAX_FIELDS },
 );
 export type AuditEntry = Static<typeof AuditEntry>;
 

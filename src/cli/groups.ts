@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import Cloudflare from 'cloudflare';
 import type { DeploymentGroup } from 'cloudflare/resources/zero-trust/devices/deployment-groups';
-import { API_PREFIX } from '../http/envelope.ts';
+import { API_PREFIX, EXTENSIONS_PREFIX } from '../http/envelope.ts';
 import { table } from './table.ts';
 import { CliError, parse, UsageError } from './usage.ts';
 
@@ -86,10 +86,46 @@ export async function groupsCommand(args: string[]): Promise<void> {
       const { values, id } = withId(rest, { ...CONNECTION, ...FIELDS }, 'edit');
       const { client, accountId } = connect(values);
       const body = groupFields(values);
+      // A list is replaced whole: send it only on top of the state read, so that a change someone made
+      // meanwhile is refused (412) instead of overwritten (docs/contract.md §8.1).
+      const replacesList = body.version_config !== undefined || body.policy_ids !== undefined;
+      const ifMatch = replacesList ? await readTag(client, accountId, id) : undefined;
       const group = await call(() =>
-        client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never),
+        client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never, {
+          headers: ifMatch === undefined ? {} : { 'If-Match': ifMatch },
+        }),
       );
       return print(values.json, group, detailTable);
+    }
+    case 'history': {
+      const { values, id } = withId(rest, CONNECTION, 'history');
+      const { client, accountId } = connect(values);
+      const entries: HistoryEntry[] = [];
+      await call(async () => {
+        for (let page = 1; ; page++) {
+          const answer = await client.get<{ result: HistoryEntry[] }>(
+            `${extensionsBase(client)}/accounts/${accountId}/deployment-groups/${id}/history`,
+            { query: { page, per_page: 100 } },
+          );
+          if (answer.result.length === 0) return;
+          entries.push(...answer.result);
+        }
+      });
+      return print(values.json, entries, historyTable);
+    }
+    case 'revert': {
+      const { values, id } = withId(rest, { ...CONNECTION, revision: { type: 'string' } }, 'revert');
+      if (values.revision === undefined)
+        throw new UsageError('usage: ringmaster groups revert <group-id> --revision <n>');
+      const revision = positiveInteger(values.revision as string, '--revision');
+      const { client, accountId } = connect(values);
+      const answer = await call(() =>
+        client.post<{ result: DeploymentGroup }>(
+          `${extensionsBase(client)}/accounts/${accountId}/deployment-groups/${id}/revert`,
+          { body: { revision } },
+        ),
+      );
+      return print(values.json, answer.result, detailTable);
     }
     case 'delete': {
       const { values, id } = withId(rest, { ...CONNECTION, yes: { type: 'boolean' } }, 'delete');
@@ -101,7 +137,7 @@ export async function groupsCommand(args: string[]): Promise<void> {
       return;
     }
     default:
-      throw new UsageError('usage: ringmaster groups list|get|create|edit|delete');
+      throw new UsageError('usage: ringmaster groups list|get|create|edit|delete|history|revert');
   }
 }
 
@@ -121,7 +157,45 @@ function connect(values: Values) {
   const accountId = (values.account as string | undefined) ?? process.env.CLOUDFLARE_ACCOUNT_ID;
   if (!apiToken) throw new UsageError('give --token or set CLOUDFLARE_API_TOKEN');
   if (!accountId) throw new UsageError('give --account or set CLOUDFLARE_ACCOUNT_ID');
-  return { client: new Cloudflare({ apiToken, baseURL, maxRetries: 1 }), accountId };
+  // Ringmaster-Client marks the audit entries of this tool's changes as made through the CLI.
+  const defaultHeaders = { 'Ringmaster-Client': 'cli' };
+  return { client: new Cloudflare({ apiToken, baseURL, maxRetries: 1, defaultHeaders }), accountId };
+}
+
+/** Ringmaster's own routes (/ringmaster/v1) on the server the client's base URL (…/client/v4) names. */
+function extensionsBase(client: Cloudflare): string {
+  return client.baseURL.replace(/\/client\/v4\/?$/, EXTENSIONS_PREFIX);
+}
+
+/** The group's current ETag, read with the group. */
+async function readTag(client: Cloudflare, accountId: string, id: string): Promise<string | undefined> {
+  const { response } = await call(() =>
+    client.zeroTrust.devices.deploymentGroups.get(id, { account_id: accountId }).withResponse(),
+  );
+  return response.headers.get('etag') ?? undefined;
+}
+
+interface HistoryEntry {
+  revision: number;
+  at: string;
+  action: string;
+  actor: { name: string | null; email: string | null; id: string | null; interface: string };
+  changes: { field: string }[];
+}
+
+function historyTable(entries: HistoryEntry[]): string {
+  if (entries.length === 0) return 'No history.\n';
+  return table([
+    ['REVISION', 'AT', 'ACTION', 'BY', 'VIA', 'CHANGED'],
+    ...entries.map((e) => [
+      String(e.revision),
+      e.at.slice(0, 19),
+      e.action,
+      e.actor.email ?? e.actor.name ?? e.actor.id ?? '-',
+      e.actor.interface,
+      e.changes.map((change) => change.field).join(', '),
+    ]),
+  ]);
 }
 
 interface GroupFields {

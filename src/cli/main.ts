@@ -29,6 +29,8 @@ const HELP = `Usage: ringmaster <command>
   groups edit <id> [--name <name>] [--version <env>=<version>…] [--policy <id>… | --clear-policies]
                    [--from-file group.json]
   groups delete <id> [--yes]              asks for confirmation on a terminal unless --yes
+  groups history <id>                     the group's revisions, newest first (also once deleted)
+  groups revert <id> --revision <n>       make the group what it was at revision n (a new revision)
      groups options: --base-url (CLOUDFLARE_BASE_URL, default http://127.0.0.1:8787/client/v4),
      --token (CLOUDFLARE_API_TOKEN), --account (CLOUDFLARE_ACCOUNT_ID), --json for scripts;
      --version default=<version> is the entry for every environment without its own.

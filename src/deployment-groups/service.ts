@@ -27,6 +27,8 @@ export interface WriteOptions {
   ifMatch?: Condition;
   /** Run the write and roll it back (preview, docs/contract.md §8.3). */
   preview?: boolean;
+  /** Sees the group a change or delete starts from, inside the transaction (preview's diff). */
+  observe?: (current: StoredGroup) => void;
 }
 
 /** An Idempotency-Key sent with a create, with the credential it is scoped to. */
@@ -89,6 +91,7 @@ export class DeploymentGroupService {
     options: WriteOptions,
   ): Promise<StoredGroup> {
     const change = (current: StoredGroup): DeploymentGroup => {
+      options.observe?.(current);
       requireMatch(options.ifMatch, current);
       return changed(current.group, {
         name: body.name ?? current.group.name,
@@ -113,7 +116,10 @@ export class DeploymentGroupService {
     groupId: string,
     options: WriteOptions,
   ): Promise<{ id: string }> {
-    const check = (current: StoredGroup) => requireMatch(options.ifMatch, current);
+    const check = (current: StoredGroup) => {
+      options.observe?.(current);
+      requireMatch(options.ifMatch, current);
+    };
     const deleted =
       GROUP_ID.test(groupId) &&
       (await this.store.deleteDeploymentGroup(accountId, groupId, audit(options), check));
@@ -163,7 +169,10 @@ function sameContent(a: DeploymentGroup, b: DeploymentGroup): boolean {
 }
 
 /** Turns the store's refusals into their answers: 422 for a reused key; the 409: one error per conflicting ID, pointing into the request. */
-async function withConflictsReported<T>(requested: string[] | null, write: () => Promise<T>): Promise<T> {
+export async function withConflictsReported<T>(
+  requested: string[] | null,
+  write: () => Promise<T>,
+): Promise<T> {
   try {
     return await write();
   } catch (error) {

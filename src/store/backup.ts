@@ -54,10 +54,7 @@ function groupRecordSchema(environments?: readonly string[], version = BACKUP_VE
   );
 }
 const CredentialRecord = Type.Object({ type: Type.Literal('credential'), ...Credential.properties }, strict);
-const AuditRecord = Type.Object(
-  { type: Type.Literal('audit_entry'), ...AuditEntry.properties },
-  { additionalProperties: false },
-);
+const AuditRecord = Type.Object({ type: Type.Literal('audit_entry'), ...AuditEntry.properties }, strict);
 const IdempotencyKeyRecord = Type.Object(
   {
     type: Type.Literal('idempotency_key'),

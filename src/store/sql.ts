@@ -107,7 +107,8 @@ export function claimIdempotencyKey(p: Placeholder): string {
  * of replicas).
  */
 export function pruneAudit(p: Placeholder): string {
-  return `DELETE FROM audit_log WHERE seq IN (SELECT seq FROM audit_log ORDER BY seq LIMIT ${p(2)}) AND at < ${p(1)}`;
+  // Parameters in the order of their numbers: SQLite's `?` are bound by position in the text.
+  return `DELETE FROM audit_log WHERE at < ${p(1)} AND seq IN (SELECT seq FROM audit_log ORDER BY seq LIMIT ${p(2)})`;
 }
 
 /** Deletes up to $2 idempotency keys stored before $1, through idempotency_keys_created. */

@@ -58,6 +58,7 @@ export interface ApiErrorItem {
   source?: {
     pointer?: string;
     parameter?: string;
+    header?: string;
   };
   documentation_url?: string;
   /** On a 409: the group that owns the conflicting policy ID (docs/contract.md §5). */

@@ -3,17 +3,17 @@
 // inside the write's transaction (deployment-groups/service.ts); this module only parses and compares.
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { parseTimestamp } from '../clock.ts';
 import { ApiError, validationError } from '../errors.ts';
 import type { StoredGroup } from '../store/store.ts';
 
 /**
- * A strong tag: the revision, and the group's updated_at in base 36. The revision alone would repeat
+ * A strong tag: the revision, and the group's updated_at as stored. The revision alone would repeat
  * after restoring an older backup and changing the group again; updated_at never repeats for one group
- * (it only moves forward), so a tag names one state of one group for good.
+ * (it only moves forward), so a tag names one state of one group for good. Plain concatenation: it is
+ * computed on every GET.
  */
 export function etagOf({ group, revision }: StoredGroup): string {
-  return `"r${revision}-${parseTimestamp(group.updated_at).toString(36)}"`;
+  return `"r${revision}-${group.updated_at}"`;
 }
 
 /** An If-Match or If-None-Match value: `*`, or the tags listed (weak ones marked). */

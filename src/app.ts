@@ -1,5 +1,4 @@
 // buildApp() wires everything and never listens: tests inject requests into it, server.ts listens.
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { startPruning } from './audit/retention.ts';
@@ -30,11 +29,8 @@ import type { Store } from './store/store.ts';
 import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
+import { VERSION } from './version.ts';
 import { registerWebRoutes } from './web/routes.ts';
-
-const PACKAGE_VERSION: string = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-).version;
 
 export interface AppOptions {
   config: Pick<Config, 'logLevel' | 'targetEnvironments' | 'rateLimit' | 'authFailureLimit'> &
@@ -115,7 +111,7 @@ export function buildApp({
 
   registerErrorHandler(app);
   registerNotFound(app);
-  registerOpenApi(app, PACKAGE_VERSION);
+  registerOpenApi(app, VERSION);
   registerMetrics(app, metrics, untimedStore);
   registerWebRoutes(app);
   // Routes are registered once the OpenAPI plugin has loaded, so that it sees every one of them.

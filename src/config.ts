@@ -1,9 +1,14 @@
-// The only reader of process.env. Validates everything once and fails fast, naming every bad variable.
+// The only reader of process.env, and the one list of environment variables (VARIABLES): configuration is
+// parsed from it, and `ringmaster --help` and README's configuration table are rendered from it (a test
+// checks both). Everything is validated once, up front: every bad variable is named in one error.
+import { isIP } from 'node:net';
 import { isProxyAddress, type TrustProxy } from './http/client-address.ts';
 import { parseRateLimit, type RateLimit } from './http/rate-limit.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string }
@@ -15,6 +20,7 @@ export interface Config {
   port: number;
   database: DatabaseConfig;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** The values `version_config[].target_environment` may take besides null (docs/contract.md §4). */
   targetEnvironments: string[];
   /** Requests per credential and window (`RATE_LIMIT=1200/5m`); undefined = no limit (the default). */
@@ -38,6 +44,173 @@ const MAX_DATABASE_POOL_SIZE = 1000;
 export const DEFAULT_AUTH_FAILURE_LIMIT = '60/1m';
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 const MAX_AUDIT_RETENTION_DAYS = 36_500;
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:8787/client/v4';
+
+/** A value refused: the message names the variable and what it accepts. */
+class Invalid {
+  constructor(readonly problem: string) {}
+}
+
+/** What a default may depend on besides the environment. */
+interface Context {
+  stdoutIsTty: boolean;
+}
+
+export interface Variable<T = unknown> {
+  /** The value used when the variable is unset, as written in the help; absent: `defaultText` explains. */
+  default?: string;
+  /** How the default reads where it is not a plain value ("off", "unset", …). */
+  defaultText?: string;
+  /** One line for `ringmaster --help` and README (Markdown code spans allowed). */
+  description: string;
+  /** Which commands read it: the server and the commands on the store, or `ringmaster groups`. */
+  readBy: 'server' | 'groups';
+  /** A document with more, linked from README and named in the help. */
+  see?: string;
+  /** The value, or Invalid naming the variable. `text` is undefined only when unset without a default. */
+  parse(text: string | undefined, context: Context): T | Invalid;
+}
+
+const variable = <T>(spec: Variable<T>): Variable<T> => spec;
+const quoted = (text: string | undefined) => JSON.stringify(text);
+
+/** Every environment variable Ringmaster reads, in the order the help and README list them. */
+export const VARIABLES = {
+  HOST: variable({
+    default: '127.0.0.1',
+    description: 'address to listen on: an IP address (`0.0.0.0` or `::` for all interfaces) or a host name',
+    readBy: 'server',
+    parse: parseHost,
+  }),
+  PORT: variable({
+    default: '8787',
+    description: 'TCP port, decimal digits 0–65535 (`0` picks a free one; the `listening` log line shows it)',
+    readBy: 'server',
+    parse: (text = '') =>
+      /^\d{1,5}$/.test(text) && Number(text) <= 65535
+        ? Number(text)
+        : new Invalid(`PORT must be decimal digits from 0 to 65535, got ${quoted(text)}`),
+  }),
+  DATABASE_URL: variable({
+    default: DEFAULT_DATABASE_URL,
+    description:
+      '`sqlite:<path>` (directory created), or `postgres://user@host:5432/db` (also `postgresql://`) for replicas',
+    readBy: 'server',
+    see: 'docs/deployment.md',
+    parse: (text = '') => {
+      const database = parseDatabaseUrl(text);
+      return typeof database === 'string' ? new Invalid(database) : database;
+    },
+  }),
+  DATABASE_POOL_SIZE: variable({
+    default: String(DEFAULT_DATABASE_POOL_SIZE),
+    description: `PostgreSQL connections per replica, 1–${MAX_DATABASE_POOL_SIZE}`,
+    readBy: 'server',
+    parse: (text = '') =>
+      /^\d{1,4}$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_DATABASE_POOL_SIZE
+        ? Number(text)
+        : new Invalid(
+            `DATABASE_POOL_SIZE must be an integer from 1 to ${MAX_DATABASE_POOL_SIZE}, got ${quoted(text)}`,
+          ),
+  }),
+  LOG_LEVEL: variable({
+    default: 'info',
+    description: `${LOG_LEVELS.map((level) => `\`${level}\``).join(', ')}; one line per request with its \`ray\``,
+    readBy: 'server',
+    parse: (text = '') =>
+      oneOf(LOG_LEVELS, text) ??
+      new Invalid(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${quoted(text)}`),
+  }),
+  LOG_FORMAT: variable<LogFormat>({
+    defaultText: '`pretty` on a terminal, `json` otherwise',
+    description:
+      '`json`: one JSON object per line (for log collectors); `pretty`: one readable line per entry',
+    readBy: 'server',
+    parse: (text, { stdoutIsTty }) => {
+      if (text === undefined) return stdoutIsTty ? 'pretty' : 'json';
+      return (
+        oneOf(LOG_FORMATS, text) ?? new Invalid(`LOG_FORMAT must be pretty or json, got ${quoted(text)}`)
+      );
+    },
+  }),
+  TARGET_ENVIRONMENTS: variable({
+    default: 'windows,macos',
+    description: 'the values `version_config[].target_environment` may take (besides `null`), each once',
+    readBy: 'server',
+    parse: parseTargetEnvironments,
+  }),
+  RATE_LIMIT: variable({
+    defaultText: 'off',
+    description:
+      'requests per credential and window, e.g. `1200/5m` (Cloudflare’s own limit); 429 code 971 with `Retry-After` past it',
+    readBy: 'server',
+    see: 'docs/security.md',
+    parse: (text) => (text ? rateLimit('RATE_LIMIT', text) : undefined),
+  }),
+  AUTH_FAILURE_LIMIT: variable({
+    default: DEFAULT_AUTH_FAILURE_LIMIT,
+    description:
+      'failed authentications per client address and window (always on); past it, 429 code 971 (valid credentials are never refused by it)',
+    readBy: 'server',
+    parse: (text = '') => rateLimit('AUTH_FAILURE_LIMIT', text),
+  }),
+  TRUST_PROXY: variable({
+    default: 'false',
+    description:
+      'which `X-Forwarded-For` entry names the client: `false` (the TCP peer), `true` (one proxy: the entry it added), a number of proxies, or a comma-separated list of proxy addresses/CIDRs (e.g. `10.0.0.0/8,::1`, `loopback`)',
+    readBy: 'server',
+    see: 'docs/security.md',
+    parse: (text = '') => {
+      const trust = parseTrustProxy(text);
+      return typeof trust === 'string' ? new Invalid(trust) : trust;
+    },
+  }),
+  REDIS_URL: variable({
+    defaultText: 'unset',
+    description:
+      '`redis://host:6379` (or `rediss://`): rate-limit counters shared by every replica; while Redis is unreachable the limiter fails open',
+    readBy: 'server',
+    see: 'docs/deployment.md',
+    parse: (text) => {
+      if (!text) return undefined;
+      if (/^rediss?:\/\//.test(text) && URL.canParse(text)) return text;
+      return new Invalid(`REDIS_URL must be a redis:// or rediss:// URL, got ${quoted(redactUrl(text))}`);
+    },
+  }),
+  AUDIT_RETENTION_DAYS: variable({
+    default: String(DEFAULT_AUDIT_RETENTION_DAYS),
+    description: `days an audit entry is kept, 1–${MAX_AUDIT_RETENTION_DAYS}; older ones are deleted every minute in batches of 1,000`,
+    readBy: 'server',
+    see: 'docs/contract.md',
+    parse: (text = '') =>
+      /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_AUDIT_RETENTION_DAYS
+        ? Number(text)
+        : new Invalid(
+            `AUDIT_RETENTION_DAYS must be an integer from 1 to ${MAX_AUDIT_RETENTION_DAYS}, got ${quoted(text)}`,
+          ),
+  }),
+  CLOUDFLARE_BASE_URL: variable({
+    default: DEFAULT_BASE_URL,
+    description: '`ringmaster groups`: the API to talk to (`--base-url` overrides it)',
+    readBy: 'groups',
+    parse: (text) => text,
+  }),
+  CLOUDFLARE_API_TOKEN: variable({
+    defaultText: 'unset',
+    description: '`ringmaster groups`: the API token (`--token` overrides it)',
+    readBy: 'groups',
+    parse: (text) => text || undefined,
+  }),
+  CLOUDFLARE_ACCOUNT_ID: variable({
+    defaultText: 'unset',
+    description: '`ringmaster groups`: the account (`--account` overrides it)',
+    readBy: 'groups',
+    parse: (text) => text || undefined,
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;
+type Values = { -readonly [N in VariableName]: Exclude<ReturnType<(typeof VARIABLES)[N]['parse']>, Invalid> };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -46,78 +219,91 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** The variables `readBy` reads, parsed; throws one ConfigError naming every bad one. */
+function readVariables(
+  env: NodeJS.ProcessEnv,
+  readBy: Variable['readBy'],
+  context: Context,
+): Partial<Values> {
+  const values: Record<string, unknown> = {};
   const problems: string[] = [];
-
-  const host = env.HOST || '127.0.0.1';
-
-  const port = Number(env.PORT || '8787');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    problems.push(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(env.PORT)}`);
+  for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, Variable][]) {
+    if (spec.readBy !== readBy) continue;
+    const value = spec.parse(env[name] ?? spec.default, context);
+    if (value instanceof Invalid) problems.push(value.problem);
+    else values[name] = value;
   }
-
-  // Checked whichever backend is selected: a bad value is a mistake even where it is not used yet.
-  const poolSize = Number(env.DATABASE_POOL_SIZE || DEFAULT_DATABASE_POOL_SIZE);
-  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > MAX_DATABASE_POOL_SIZE) {
-    problems.push(
-      `DATABASE_POOL_SIZE must be an integer from 1 to ${MAX_DATABASE_POOL_SIZE}, got ${JSON.stringify(env.DATABASE_POOL_SIZE)}`,
-    );
-  }
-
-  const database = parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL, poolSize);
-  if (typeof database === 'string') problems.push(database);
-
-  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
-  }
-
-  const targetEnvironments = (env.TARGET_ENVIRONMENTS || 'windows,macos').split(',').map((e) => e.trim());
-  if (targetEnvironments.some((e) => !/^[a-z][a-z0-9_-]{0,31}$/.test(e))) {
-    problems.push(
-      `TARGET_ENVIRONMENTS must be a comma-separated list of lowercase names, got ${JSON.stringify(env.TARGET_ENVIRONMENTS)}`,
-    );
-  }
-
-  const rateLimit = env.RATE_LIMIT ? parseRateLimit(env.RATE_LIMIT) : undefined;
-  if (typeof rateLimit === 'string') problems.push(`RATE_LIMIT ${rateLimit}`);
-  const authFailureLimit = parseRateLimit(env.AUTH_FAILURE_LIMIT || DEFAULT_AUTH_FAILURE_LIMIT);
-  if (typeof authFailureLimit === 'string') problems.push(`AUTH_FAILURE_LIMIT ${authFailureLimit}`);
-
-  const redisUrl = env.REDIS_URL || undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-    problems.push(
-      `REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redactUrl(redisUrl))}`,
-    );
-  }
-
-  const trustProxy = parseTrustProxy(env.TRUST_PROXY || 'false');
-  if (typeof trustProxy === 'string') problems.push(trustProxy);
-
-  const auditRetentionDays = Number(env.AUDIT_RETENTION_DAYS || DEFAULT_AUDIT_RETENTION_DAYS);
-  if (
-    !Number.isInteger(auditRetentionDays) ||
-    auditRetentionDays < 1 ||
-    auditRetentionDays > MAX_AUDIT_RETENTION_DAYS
-  ) {
-    problems.push(
-      `AUDIT_RETENTION_DAYS must be an integer from 1 to ${MAX_AUDIT_RETENTION_DAYS}, got ${JSON.stringify(env.AUDIT_RETENTION_DAYS)}`,
-    );
-  }
-
   if (problems.length > 0) throw new ConfigError(problems);
+  return values as Partial<Values>;
+}
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  context: Context = { stdoutIsTty: process.stdout.isTTY === true },
+): Config {
+  const v = readVariables(env, 'server', context) as Values;
+  const database = v.DATABASE_URL as DatabaseConfig;
   return {
-    host,
-    port,
-    database: database as DatabaseConfig,
-    logLevel,
-    targetEnvironments,
-    rateLimit: rateLimit as RateLimit | undefined,
-    authFailureLimit: authFailureLimit as RateLimit,
-    redisUrl,
-    trustProxy: trustProxy as Config['trustProxy'],
-    auditRetentionDays,
+    host: v.HOST,
+    port: v.PORT,
+    database: database.kind === 'postgres' ? { ...database, poolSize: v.DATABASE_POOL_SIZE } : database,
+    logLevel: v.LOG_LEVEL,
+    logFormat: v.LOG_FORMAT,
+    targetEnvironments: v.TARGET_ENVIRONMENTS,
+    rateLimit: v.RATE_LIMIT,
+    authFailureLimit: v.AUTH_FAILURE_LIMIT,
+    redisUrl: v.REDIS_URL,
+    trustProxy: v.TRUST_PROXY,
+    auditRetentionDays: v.AUDIT_RETENTION_DAYS,
   };
+}
+
+/** What `ringmaster groups` reads from the environment (its flags override each). */
+export function loadClientSettings(env: NodeJS.ProcessEnv = process.env) {
+  const v = readVariables(env, 'groups', { stdoutIsTty: false }) as Values;
+  return {
+    baseUrl: v.CLOUDFLARE_BASE_URL,
+    apiToken: v.CLOUDFLARE_API_TOKEN,
+    accountId: v.CLOUDFLARE_ACCOUNT_ID,
+  };
+}
+
+function oneOf<const T extends readonly string[]>(choices: T, text: string): T[number] | undefined {
+  return choices.includes(text) ? (text as T[number]) : undefined;
+}
+
+function rateLimit(name: string, text: string): RateLimit | Invalid {
+  const limit = parseRateLimit(text);
+  return typeof limit === 'string' ? new Invalid(`${name} ${limit}`) : limit;
+}
+
+// A host name label (RFC 1123): letters, digits and inner hyphens, at most 63 characters.
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+/** An IP literal, or a host name whose last label is not all digits (`256.1.1.1` is neither). */
+function parseHost(text = ''): string | Invalid {
+  if (isIP(text) !== 0) return text;
+  const labels = text.replace(/\.$/, '').split('.');
+  const hostname =
+    text.length <= 253 && labels.every((label) => LABEL.test(label)) && !/^\d+$/.test(labels.at(-1) ?? '');
+  if (hostname) return text;
+  return new Invalid(
+    `HOST must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name, got ${quoted(text)}`,
+  );
+}
+
+function parseTargetEnvironments(text = ''): string[] | Invalid {
+  const environments = text.split(',').map((e) => e.trim());
+  if (environments.some((e) => !/^[a-z][a-z0-9_-]{0,31}$/.test(e))) {
+    return new Invalid(
+      `TARGET_ENVIRONMENTS must be a comma-separated list of lowercase names, got ${quoted(text)}`,
+    );
+  }
+  const repeated = environments.filter((e, i) => environments.indexOf(e) !== i);
+  if (repeated.length > 0) {
+    return new Invalid(`TARGET_ENVIRONMENTS names ${[...new Set(repeated)].join(', ')} more than once`);
+  }
+  return environments;
 }
 
 /** TRUST_PROXY: `false`, `true` (one proxy), a number of proxies, or proxy addresses/CIDRs (docs/security.md §4). */
@@ -154,4 +340,29 @@ export function parseDatabaseUrl(
 /** The URL with any password replaced, for messages. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
+
+/** The default as the help and README show it. */
+export function defaultText(spec: Variable): string {
+  return spec.defaultText ?? `\`${spec.default}\``;
+}
+
+/** README's configuration table, rendered from VARIABLES (test/config.test.ts checks README holds it). */
+export function variablesMarkdown(): string {
+  const rows = Object.entries(VARIABLES).map(([name, spec]: [string, Variable]) => {
+    const see = spec.see ? ` — see [${spec.see}](${spec.see})` : '';
+    return `| \`${name}\` | ${defaultText(spec)} | ${spec.description}${see} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** The environment section of `ringmaster --help`, rendered from VARIABLES. */
+export function variablesHelp(): string {
+  const plain = (text: string) => text.replaceAll('`', '');
+  return Object.entries(VARIABLES)
+    .map(([name, spec]: [string, Variable]) => {
+      const see = spec.see ? ` (see ${spec.see})` : '';
+      return `  ${name} (default: ${plain(defaultText(spec))})\n      ${plain(spec.description)}${see}`;
+    })
+    .join('\n');
 }

@@ -1,18 +1,20 @@
 // Process entry for `ringmaster serve`: load config → open store → build app → listen.
-// SIGTERM/SIGINT stop accepting, let in-flight requests finish, close the store and exit.
-import { pino } from 'pino';
+// SIGTERM/SIGINT stop accepting, answer in-flight and arriving requests, close idle connections cleanly
+// (http/draining.ts), close the store and exit.
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { API_PREFIX } from './http/envelope.ts';
 import { RedisCounters } from './http/rate-limit.ts';
+import { createLogger } from './logging/logger.ts';
 import { claimServerLock, openStore } from './store/open.ts';
 import { TokenService } from './tokens/service.ts';
+import { VERSION } from './version.ts';
 
 /** How long a graceful shutdown may take before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function serve(config: Config): Promise<void> {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel, config.logFormat);
   claimServerLock(config.database);
   const store = await openStore(config.database);
   const counters = config.redisUrl ? await RedisCounters.connect(config.redisUrl, logger) : undefined;
@@ -26,7 +28,13 @@ export async function serve(config: Config): Promise<void> {
   if (operator) printOperatorToken(operator.secret, origin);
   // operator_token says whether the banner above was printed (never the token itself).
   app.log.info(
-    { url: baseUrl, dashboard: `${origin}/`, backend: store.backend, operator_token: operator !== undefined },
+    {
+      version: VERSION,
+      url: baseUrl,
+      dashboard: `${origin}/`,
+      backend: store.backend,
+      operator_token: operator !== undefined,
+    },
     'listening',
   );
 

@@ -1,11 +1,12 @@
 // `ringmaster groups …` as a subprocess against a real server, through the official SDK.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ACCOUNT } from './support/app.ts';
-import { type RunningServer, runCli, startServer } from './support/server.ts';
+import { ROOT, type RunningServer, runCli, startServer } from './support/server.ts';
 
 let dir: string;
 let server: RunningServer;
@@ -63,7 +64,8 @@ test('creates, shows, edits, lists and deletes a group', async () => {
   const listed = groups(['list']);
   assert.equal(listed.status, 0, listed.stderr);
   const [header, row] = listed.stdout.trimEnd().split('\n');
-  assert.match(header as string, /^ID\s+NAME\s+VERSIONS\s+POLICIES\s+UPDATED$/);
+  assert.match(header as string, /^ID\s+NAME\s+VERSIONS\s+POLICIES\s+UPDATED \(UTC\)$/);
+  assert.match(row as string, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'times carry their zone');
   assert.ok(row?.startsWith(group.id));
   assert.equal(header?.indexOf('NAME'), row?.indexOf('Ring 0 = Engineering'), 'columns are aligned');
 
@@ -137,9 +139,61 @@ test('tells usage errors and unreachable servers apart by exit code', async () =
   const noToken = runCli(['groups', 'list'], { CLOUDFLARE_ACCOUNT_ID: ACCOUNT, CLOUDFLARE_API_TOKEN: '' });
   assert.equal(noToken.status, 2);
   assert.match(noToken.stderr, /CLOUDFLARE_API_TOKEN/);
-  const unreachable = groups(['list', '--base-url', 'http://127.0.0.1:9/client/v4']);
+  // Nothing listens there (port 9 would not do: fetch refuses it as a "bad port" before connecting).
+  const unreachable = groups(['list', '--base-url', 'http://127.0.0.1:65534/client/v4']);
   assert.equal(unreachable.status, 4);
-  assert.match(unreachable.stderr, /cannot reach the server/);
+  assert.match(
+    unreachable.stderr,
+    /cannot reach the server at http:\/\/127\.0\.0\.1:65534\/client\/v4: connect ECONNREFUSED/,
+  );
+});
+
+test('refuses a --from-file the API would refuse, naming the field, before sending anything', async () => {
+  const cases: [unknown, RegExp][] = [
+    [{ name: 'Typo', colour: 'red' }, /\/colour: colour is not a known field/],
+    [[{ name: 'In an array' }], /: .*must be an object/],
+    [
+      { name: 'Bad', version_config: [{ target_environment: 'windows', version: 'x' }] },
+      /\/version_config\/0\/version: version must look like/,
+    ],
+  ];
+  for (const [content, message] of cases) {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify(content));
+    // An unreachable server: the file is refused before any request (exit 2, not 4).
+    const refused = groups(['create', '--from-file', file, '--base-url', 'http://127.0.0.1:9/client/v4']);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /--from-file .* is not a valid group/);
+    assert.match(refused.stderr, message);
+  }
+});
+
+test('on a terminal, delete asks naming the ring, and keeps it unless told yes', () => {
+  const group = JSON.parse(
+    groups(['create', '--name', 'Ring 7 (canary)', '--version', 'windows=2026.6.822.0', '--json']).stdout,
+  );
+  // script(1) gives the command a pseudo-terminal, as a person at a shell would have.
+  const onTerminal = (answer: string) =>
+    spawnSync(
+      'script',
+      ['-qec', `node --import tsx src/cli/main.ts groups delete ${group.id}`, '/dev/null'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        input: answer,
+        encoding: 'utf8',
+      },
+    );
+  const kept = onTerminal('n\n');
+  assert.match(
+    kept.stdout,
+    new RegExp(`Delete deployment group "Ring 7 \\(canary\\)" \\(${group.id}\\)\\? \\[y/N\\]`),
+  );
+  assert.match(kept.stdout, /not deleted/);
+  assert.equal(groups(['get', group.id]).status, 0);
+  const deleted = onTerminal('y\n');
+  assert.match(deleted.stdout, /Deleted deployment group/);
+  assert.equal(groups(['get', group.id]).status, 3);
 });
 
 test('refuses to delete without --yes when not on a terminal', async () => {

@@ -800,7 +800,7 @@ describe('operations', () => {
     ] as const) {
       const response = await t.request({ url, token: null });
       assert.equal(response.statusCode, 200);
-      assert.deepEqual(response.json(), { status });
+      assert.equal(response.json().status, status);
     }
   });
 

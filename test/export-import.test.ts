@@ -165,7 +165,7 @@ describe('db export and db import', () => {
     assert.match(run.stderr, /exported 10000 records/);
     assert.match(
       run.stderr,
-      new RegExp(`Exported ${BULK + 4} deployment groups, 3 credentials and 1 audit entries`),
+      new RegExp(`Exported ${BULK + 4} deployment groups, 3 credentials and 1 audit entry`),
     );
     original = run.stdout;
   });
@@ -205,7 +205,7 @@ describe('db export and db import', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(
       run.stderr,
-      new RegExp(`Imported ${BULK + 4} deployment groups, 3 credentials and 1 audit entries`),
+      new RegExp(`Imported ${BULK + 4} deployment groups, 3 credentials and 1 audit entry`),
     );
     assert.equal(exportFrom(copy), original);
   });

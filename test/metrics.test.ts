@@ -1,6 +1,7 @@
 // /metrics in the Prometheus text format: requests by route pattern and status, latency histograms for
-// requests and store operations, and process metrics.
+// requests and store operations, process metrics, and the build's version (also in /healthz).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ACCOUNT, createTestApp, groupsUrl, groupUrl, validGroup } from './support/app.ts';
 
@@ -37,6 +38,29 @@ test('counts requests by route pattern and status and times requests and store o
     );
     assert.match(text, /process_resident_memory_bytes \d+/);
     assert.ok(!text.includes(ACCOUNT) && !text.includes(created.id), 'no IDs in labels');
+  } finally {
+    await t.close();
+  }
+});
+
+test('the version from package.json is in /healthz and in ringmaster_build_info', async () => {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  const t = await createTestApp();
+  try {
+    const health = await t.request({ url: '/healthz', token: null });
+    assert.deepEqual(health.json(), { status: 'ok', version });
+    const metrics = (await t.request({ url: '/metrics', token: null })).body;
+    assert.match(metrics, /# TYPE ringmaster_build_info gauge/);
+    assert.ok(
+      metrics.includes(
+        `ringmaster_build_info{version="${version}",node_version="${process.versions.node}"} 1`,
+      ),
+      metrics
+        .split('\n')
+        .filter((line) => line.includes('build_info'))
+        .join('\n'),
+    );
   } finally {
     await t.close();
   }

@@ -1,12 +1,21 @@
 // Rate limiting as Cloudflare does it (docs/contract.md §7): per credential when RATE_LIMIT is set, failed
-// authentications per client address always, counters shared through Redis across replicas.
+// authentications per client address always, counters shared through Redis across replicas, and failing
+// open (one warning per interval, reconnecting in the background) while Redis is unreachable.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { parseRateLimit, RedisCounters } from '../src/http/rate-limit.ts';
+import { callApi } from './support/api.ts';
 import { ACCOUNT, createTestApp, groupsUrl } from './support/app.ts';
+import { startServer } from './support/server.ts';
 
 const REDIS_URL = process.env.RINGMASTER_TEST_REDIS_URL;
 // Windows are fixed and aligned to the epoch; a day-long one makes a boundary mid-test vanishingly unlikely.
@@ -198,6 +207,7 @@ test('replicas share counters through Redis', {
     await RedisCounters.connect(REDIS_URL as string),
     await RedisCounters.connect(REDIS_URL as string),
   ];
+  await Promise.all(counters.map((c) => c.connected));
   // A window of its own per run, so leftovers from earlier runs cannot interfere.
   const rule = { limit: 4, windowSeconds: 3600 + Math.floor(Math.random() * 3600) };
   const replicas = counters.map((c) =>
@@ -225,5 +235,103 @@ test('replicas share counters through Redis', {
     for (const app of replicas) await app.close();
     for (const c of counters) await c.close();
     await t.close();
+  }
+});
+
+/** A logger whose JSON lines are kept, to count what was logged. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+/** A port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('an unreachable Redis at start: the server starts and listens, fails open, and warns once, without a stack', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringmaster-redis-down-'));
+  const server = await startServer({
+    DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    RATE_LIMIT: '2/1m',
+  });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        (await callApi(server.baseUrl, server.operatorToken as string, 'GET', '/user/tokens/verify')).status,
+      );
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200], 'the limit of 2 is not enforced: it fails open');
+    // Several reconnection attempts (every 0.2–2 s) happen meanwhile; each is not a log line.
+    await setTimeout(3000);
+    const lines = server.stdout().trim().split('\n');
+    const warnings = lines.filter((line) => line.includes('redis unavailable'));
+    assert.equal(warnings.length, 1, lines.join('\n'));
+    assert.match(warnings[0] as string, /"level":40/);
+    assert.match(warnings[0] as string, /ECONNREFUSED/);
+    assert.doesNotMatch(server.stdout(), /"stack"|\n\s+at /, 'no stack trace');
+    assert.equal(await server.stop(), 0);
+  } finally {
+    await server.kill().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Redis that comes up later is used once reconnected in the background: the limit applies again', {
+  skip: !REDIS_URL && 'RINGMASTER_TEST_REDIS_URL is not set',
+}, async () => {
+  const redis = new URL(REDIS_URL as string);
+  const port = await freePort();
+  const { logger, lines } = capturingLogger();
+  const counters = await RedisCounters.connect(`redis://127.0.0.1:${port}`, logger, 60_000);
+  const t = await createTestApp();
+  // A window of its own per run, so leftovers from earlier runs cannot interfere.
+  const rule = { limit: 2, windowSeconds: 3600 + Math.floor(Math.random() * 3600) };
+  const app = buildApp({
+    config: { logLevel: 'silent', targetEnvironments: ['windows'], rateLimit: rule, authFailureLimit: rule },
+    store: t.store,
+    counters,
+    logger,
+  });
+  // Redis reachable only through this proxy, which starts listening halfway through.
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(redis.port || 6379), redis.hostname);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  const get = () =>
+    app.inject({ url: groupsUrl(ACCOUNT), headers: { authorization: `Bearer ${t.secrets.writer}` } });
+  try {
+    const down: number[] = [];
+    for (let i = 0; i < 4; i++) down.push((await get()).statusCode);
+    assert.deepEqual(down, [200, 200, 200, 200], 'fails open while Redis is unreachable');
+    await setTimeout(1000);
+    const warnings = lines.filter((line) => String(line.msg).startsWith('redis unavailable'));
+    assert.equal(warnings.length, 1, 'one warning per interval, however many attempts and requests failed');
+    assert.equal(typeof warnings[0]?.error, 'string');
+    assert.equal(warnings[0]?.err, undefined, 'no error object, so no stack');
+
+    await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+    await Promise.race([
+      counters.connected,
+      setTimeout(10_000).then(() => assert.fail('did not reconnect within 10 s')),
+    ]);
+    const up: number[] = [];
+    for (let i = 0; i < 3; i++) up.push((await get()).statusCode);
+    assert.deepEqual(up, [200, 200, 429], 'the limit applies once Redis is back');
+    assert.ok(lines.some((line) => line.msg === 'redis reachable again: rate limits enforced'));
+  } finally {
+    await app.close();
+    await counters.close();
+    await t.close();
+    proxy.close();
   }
 });

@@ -2,9 +2,12 @@
 // writes are in flight on keep-alive connections. The listening socket closes at once (new connections
 // are refused), every in-flight request still completes with 200 and closes its connection, the process
 // exits 0 well within its 10 s deadline, and every acknowledged write is in the file afterwards.
-// A request that only arrives during the drain gets the 503 envelope.
+// A request that only arrives during the drain gets the 503 envelope. Under a keep-alive load (clients
+// sending back to back), no connection is reset: each request is answered (200, or the 503 envelope with
+// `Connection: close`) or, on a new connection, refused (src/http/draining.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,4 +209,107 @@ test('answers a request that only arrives during the drain with the 503 envelope
   await holder.closed;
   assert.equal(parseResponses(holder.received()).responses[0]?.status, 200);
   assert.equal(await exited, 0);
+});
+
+/** What each request of the keep-alive load got. */
+interface Outcomes {
+  ok: number;
+  /** The documented 503 envelope with Retry-After and `Connection: close`. */
+  unavailable: number;
+  /** A new connection refused once the listening socket is closed: documented, the client retries elsewhere. */
+  refused: number;
+  /** Connection reset or closed without an answer: what must not happen. */
+  resets: number;
+  other: string[];
+}
+
+function get(
+  agent: http.Agent,
+  port: number,
+  token: string,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      { host: '127.0.0.1', port, path: COLLECTION, agent, headers: { authorization: `Bearer ${token}` } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+/** `clients` loops of back-to-back GETs, each on its own keep-alive connection, until the server is gone. */
+async function keepAliveLoad(
+  port: number,
+  token: string,
+  clients: number,
+  stopped: () => boolean,
+): Promise<Outcomes> {
+  const outcomes: Outcomes = { ok: 0, unavailable: 0, refused: 0, resets: 0, other: [] };
+  const loop = async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      while (true) {
+        try {
+          const response = await get(agent, port, token);
+          if (response.status === 200) outcomes.ok++;
+          else if (
+            response.status === 503 &&
+            JSON.parse(response.body).errors?.[0]?.code === 2009 &&
+            /^\d+$/.test(String(response.headers['retry-after'])) &&
+            response.headers.connection === 'close'
+          )
+            outcomes.unavailable++;
+          else outcomes.other.push(`${response.status} ${response.body.slice(0, 80)}`);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          if (code === 'ECONNREFUSED') {
+            outcomes.refused++;
+            return;
+          }
+          if (code === 'ECONNRESET' || code === 'EPIPE') outcomes.resets++;
+          else outcomes.other.push(code);
+          if (stopped()) return;
+        }
+      }
+    } finally {
+      agent.destroy();
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, loop));
+  return outcomes;
+}
+
+test('under keep-alive load, SIGTERM answers every request or refuses new connections: no connection is reset', async (context) => {
+  const totals: Outcomes = { ok: 0, unavailable: 0, refused: 0, resets: 0, other: [] };
+  for (let round = 0; round < 3; round++) {
+    const { server, port, token } = await start(`load-${round}`);
+    let exited = false;
+    const exit = exitOf(server).then((code) => {
+      exited = true;
+      return code;
+    });
+    const load = keepAliveLoad(port, token, 16, () => exited);
+    await sleep(400);
+    server.process.kill('SIGTERM');
+    const [outcomes, code] = await Promise.all([load, exit]);
+    assert.equal(code, 0);
+    for (const key of ['ok', 'unavailable', 'refused', 'resets'] as const) totals[key] += outcomes[key];
+    totals.other.push(...outcomes.other);
+  }
+  context.diagnostic(
+    `3 rounds × 16 keep-alive clients: ${totals.ok} answered 200, ${totals.unavailable} answered 503 (Retry-After, Connection: close), ${totals.refused} new connections refused, ${totals.resets} resets, other: ${JSON.stringify(totals.other)}`,
+  );
+  assert.ok(totals.ok > 0);
+  assert.deepEqual(totals.other, []);
+  assert.equal(totals.resets, 0, 'no connection reset');
 });

@@ -7,16 +7,9 @@ import { formatTimestamp, parseDateOrDateTime } from '../clock.ts';
 import { loadConfig } from '../config.ts';
 import type { AuditQuery } from '../store/audit-query.ts';
 import { openStore } from '../store/open.ts';
+import type { Parsed } from './commands.ts';
 import { table } from './table.ts';
-import { parse, UsageError } from './usage.ts';
-
-export const AUDIT_LIST_OPTIONS = {
-  account: { type: 'string' },
-  since: { type: 'string' },
-  before: { type: 'string' },
-  limit: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+import { UsageError } from './usage.ts';
 
 export interface AuditListValues {
   account?: string;
@@ -29,18 +22,12 @@ export interface AuditListValues {
 /** Entries read per query. */
 const PAGE = 1000;
 
-export async function auditCommand(args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  if (action !== 'list') throw new UsageError('usage: ringmaster audit list');
-  await listAudit(parse(rest, AUDIT_LIST_OPTIONS).values);
+/** `audit list`, as the command table (commands.ts) parsed it. */
+export async function list({ values }: Parsed): Promise<void> {
+  await listAudit(values as AuditListValues);
 }
 
-/** The handler for a command table's `audit list` row (its parsed option values). */
-export async function list({ values }: { values: AuditListValues }): Promise<void> {
-  await listAudit(values);
-}
-
-export async function listAudit(values: AuditListValues): Promise<void> {
+async function listAudit(values: AuditListValues): Promise<void> {
   const query = auditQuery(values);
   const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : count(values.limit);
   const store = await openStore(loadConfig().database);

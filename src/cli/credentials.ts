@@ -9,14 +9,6 @@ import type { Permission } from '../tokens/model.ts';
 import { TokenService } from '../tokens/service.ts';
 import { UsageError } from './usage.ts';
 
-export const GRANT_OPTIONS = {
-  account: { type: 'string', multiple: true },
-  'all-accounts': { type: 'boolean' },
-  permission: { type: 'string' },
-  name: { type: 'string' },
-  'expires-in': { type: 'string' },
-} as const;
-
 export interface GrantValues {
   account?: string[];
   'all-accounts'?: boolean;
@@ -51,7 +43,11 @@ const UNIT_NANOS = { s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000
 
 function expiresAt(duration: string): string {
   const match = /^([1-9]\d{0,5})([smhd])$/.exec(duration);
-  if (!match) throw new UsageError('--expires-in takes a number and a unit, e.g. 30d, 12h, 45m');
+  if (!match) {
+    throw new UsageError(
+      `--expires-in must be a whole number (1–999999) of s, m, h or d, e.g. 45m, 12h, 30d; got ${JSON.stringify(duration)}`,
+    );
+  }
   return formatTimestamp(
     nowNanos() + BigInt(match[1] as string) * UNIT_NANOS[match[2] as keyof typeof UNIT_NANOS],
   );

@@ -12,43 +12,45 @@ import {
   formatRecord,
   parseBackup,
 } from '../store/backup.ts';
-import { openStore } from '../store/open.ts';
+import { loadMigrations } from '../store/migrations.ts';
+import { openStore, recordedMigrations } from '../store/open.ts';
 import { PolicyConflictError, type Store, StoreNotEmptyError } from '../store/store.ts';
-import { parse, UsageError } from './usage.ts';
+import type { Parsed } from './commands.ts';
+import { UsageError } from './usage.ts';
 
-const USAGE =
-  'usage: ringmaster db migrate | db export > backup.jsonl | db import [--replace] < backup.jsonl';
 /** Records between two progress lines on stderr. */
 export const PROGRESS_EVERY = 10_000;
 /** Bytes of output gathered before each write to stdout. */
 const CHUNK = 64 * 1024;
 
-export async function dbCommand(args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  switch (action) {
-    case 'migrate':
-      parse(rest, {});
-      return migrate();
-    case 'export':
-      parse(rest, {});
-      return exportBackup();
-    case 'import':
-      return importBackup(parse(rest, { replace: { type: 'boolean' } }).values.replace ?? false);
-    default:
-      throw new UsageError(USAGE);
+/** Opening a store applies every pending migration; what was recorded before tells what it did. */
+export async function migrate(): Promise<void> {
+  const { database } = loadConfig();
+  const before = await recordedMigrations(database);
+  const store = await openStore(database);
+  await store.close();
+  const applied = loadMigrations(database.kind)
+    .map((m) => m.version)
+    .filter((version) => !before.includes(version));
+  const where = describe(database);
+  if (before.length === 0) {
+    process.stderr.write(
+      `Database ${where} was empty: applied the schema (${plural(applied.length, 'migration')}); it is up to date.\n`,
+    );
+  } else if (applied.length > 0) {
+    process.stderr.write(`Database ${where}: applied migration ${applied.join(', ')}; it is up to date.\n`);
+  } else {
+    process.stderr.write(`Database ${where} is up to date; nothing to apply.\n`);
   }
 }
 
-/** Opening a store applies every pending migration. */
-async function migrate(): Promise<void> {
-  const { database } = loadConfig();
-  const store = await openStore(database);
-  await store.close();
-  process.stderr.write(`Database ${describe(database)} is up to date.\n`);
+/** `1 deployment group`, `2 deployment groups`. */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
 
 /** Writes every record to stdout, one JSON line each, between the header and the trailer. */
-async function exportBackup(): Promise<void> {
+export async function exportBackup(): Promise<void> {
   const { database } = loadConfig();
   const counts = await withStore(database, async (store) => {
     const counts = emptyCounts();
@@ -65,12 +67,14 @@ async function exportBackup(): Promise<void> {
     return counts;
   });
   process.stderr.write(
-    `Exported ${counts.deploymentGroups} deployment groups, ${counts.credentials} credentials and ${counts.auditEntries} audit entries from ${describe(database)}.\n`,
+    `Exported ${plural(counts.deploymentGroups, 'deployment group')}, ${plural(counts.credentials, 'credential')} and ${plural(counts.auditEntries, 'audit entry', 'audit entries')} from ${describe(database)}.
+`,
   );
 }
 
 /** Reads a backup from stdin and writes it in one transaction: all of it or, on any problem, nothing. */
-async function importBackup(replace: boolean): Promise<void> {
+export async function importBackup({ values }: Parsed): Promise<void> {
+  const replace = values.replace === true;
   if (process.stdin.isTTY) {
     throw new UsageError('db import reads a backup from stdin: ringmaster db import < backup.jsonl');
   }
@@ -84,7 +88,8 @@ async function importBackup(replace: boolean): Promise<void> {
     }
   });
   process.stderr.write(
-    `Imported ${counts.deploymentGroups} deployment groups, ${counts.credentials} credentials and ${counts.auditEntries} audit entries into ${describe(database)}.\n`,
+    `Imported ${plural(counts.deploymentGroups, 'deployment group')}, ${plural(counts.credentials, 'credential')} and ${plural(counts.auditEntries, 'audit entry', 'audit entries')} into ${describe(database)}.
+`,
   );
 }
 

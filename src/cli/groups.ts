@@ -4,172 +4,134 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import Cloudflare from 'cloudflare';
 import type { DeploymentGroup } from 'cloudflare/resources/zero-trust/devices/deployment-groups';
-import { API_PREFIX, EXTENSIONS_PREFIX } from '../http/envelope.ts';
+import { DEFAULT_BASE_URL, loadClientSettings } from '../config.ts';
+import { updateBodySchema } from '../deployment-groups/model.ts';
+import { EXTENSIONS_PREFIX } from '../http/envelope.ts';
+import { toViolations, validatorCompiler } from '../http/validation.ts';
+import type { Parsed, Values } from './commands.ts';
 import { table } from './table.ts';
-import { CliError, parse, UsageError } from './usage.ts';
+import { withZone } from './tokens.ts';
+import { CliError, UsageError } from './usage.ts';
 
 /** Exit codes: 2 is a usage error (usage.ts); these tell API refusals from unreachable servers. */
 export const EXIT_API_ERROR = 3;
 export const EXIT_CONNECTION_FAILED = 4;
 
-const DEFAULT_BASE_URL = `http://127.0.0.1:8787${API_PREFIX}`;
-
-const CONNECTION = {
-  'base-url': { type: 'string' },
-  token: { type: 'string' },
-  account: { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
-
-const FIELDS = {
-  name: { type: 'string' },
-  version: { type: 'string', multiple: true },
-  policy: { type: 'string', multiple: true },
-  'clear-policies': { type: 'boolean' },
-  'from-file': { type: 'string' },
-} as const;
-
-export async function groupsCommand(args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  switch (action) {
-    case 'list': {
-      const { values } = parse(rest, {
-        ...CONNECTION,
-        page: { type: 'string' },
-        'per-page': { type: 'string' },
-      });
-      const { client, accountId } = connect(values);
-      const perPage = positiveInteger(values['per-page'] ?? '50', '--per-page');
-      const groups: DeploymentGroup[] = [];
-      await call(async () => {
-        if (values.page !== undefined) {
-          const page = await client.zeroTrust.devices.deploymentGroups.list({
-            account_id: accountId,
-            page: positiveInteger(values.page as string, '--page'),
-            per_page: perPage,
-          });
-          groups.push(...page.result);
-        } else {
-          for await (const group of client.zeroTrust.devices.deploymentGroups.list({
-            account_id: accountId,
-            per_page: perPage,
-          })) {
-            groups.push(group);
-          }
-        }
-      });
-      return print(values.json, groups, listTable);
-    }
-    case 'get': {
-      const { values, id } = withId(rest, CONNECTION, 'get');
-      const { client, accountId } = connect(values);
-      const group = await call(() =>
-        client.zeroTrust.devices.deploymentGroups.get(id, { account_id: accountId }),
-      );
-      return print(values.json, group, detailTable);
-    }
-    case 'create': {
-      const { values } = parse(rest, { ...CONNECTION, ...FIELDS });
-      const { client, accountId } = connect(values);
-      const body = groupFields(values);
-      if (body.name === undefined || body.version_config === undefined) {
-        throw new UsageError(
-          'create needs --name and at least one --version <env>=<version> (or --from-file)',
-        );
-      }
-      const group = await call(() =>
-        client.zeroTrust.devices.deploymentGroups.create({ account_id: accountId, ...body } as never),
-      );
-      return print(values.json, group, detailTable);
-    }
-    case 'edit': {
-      const { values, id } = withId(rest, { ...CONNECTION, ...FIELDS }, 'edit');
-      const { client, accountId } = connect(values);
-      const body = groupFields(values);
-      // A list is replaced whole: send it only on top of the state read, so that a change someone made
-      // meanwhile is refused (412) instead of overwritten (docs/contract.md §8.1).
-      const replacesList = body.version_config !== undefined || body.policy_ids !== undefined;
-      const ifMatch = replacesList ? await readTag(client, accountId, id) : undefined;
-      const group = await call(() =>
-        client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never, {
-          headers: ifMatch === undefined ? {} : { 'If-Match': ifMatch },
-        }),
-      );
-      return print(values.json, group, detailTable);
-    }
-    case 'history': {
-      const { values, id } = withId(rest, CONNECTION, 'history');
-      const { client, accountId } = connect(values);
-      const entries: HistoryEntry[] = [];
-      await call(async () => {
-        for (let page = 1; ; page++) {
-          const answer = await client.get<{ result: HistoryEntry[] }>(
-            `${extensionsBase(client)}/accounts/${accountId}/deployment-groups/${id}/history`,
-            { query: { page, per_page: 100 } },
-          );
-          if (answer.result.length === 0) return;
-          entries.push(...answer.result);
-        }
-      });
-      return print(values.json, entries, historyTable);
-    }
-    case 'revert': {
-      const { values, id } = withId(rest, { ...CONNECTION, revision: { type: 'string' } }, 'revert');
-      if (values.revision === undefined)
-        throw new UsageError('usage: ringmaster groups revert <group-id> --revision <n>');
-      const revision = positiveInteger(values.revision as string, '--revision');
-      const { client, accountId } = connect(values);
-      const answer = await call(() =>
-        client.post<{ result: DeploymentGroup }>(
-          `${extensionsBase(client)}/accounts/${accountId}/deployment-groups/${id}/revert`,
-          { body: { revision } },
-        ),
-      );
-      return print(values.json, answer.result, detailTable);
-    }
-    case 'delete': {
-      const { values, id } = withId(rest, { ...CONNECTION, yes: { type: 'boolean' } }, 'delete');
-      const { client, accountId } = connect(values);
-      if (!values.yes) await confirm(`Delete deployment group ${id}?`);
-      await call(() => client.zeroTrust.devices.deploymentGroups.delete(id, { account_id: accountId }));
-      if (values.json) process.stdout.write(`${JSON.stringify({ id })}\n`);
-      else process.stderr.write(`Deleted deployment group ${id}.\n`);
+export async function list({ values }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const perPage = positiveInteger((values['per-page'] as string | undefined) ?? '50', '--per-page');
+  const page = values.page === undefined ? undefined : positiveInteger(values.page as string, '--page');
+  const groups: DeploymentGroup[] = [];
+  await call(baseURL, async () => {
+    const query = { account_id: accountId, per_page: perPage };
+    if (page !== undefined) {
+      groups.push(...(await client.zeroTrust.devices.deploymentGroups.list({ ...query, page })).result);
       return;
     }
-    default:
-      throw new UsageError('usage: ringmaster groups list|get|create|edit|delete|history|revert');
-  }
+    for await (const group of client.zeroTrust.devices.deploymentGroups.list(query)) groups.push(group);
+  });
+  print(values.json, groups, listTable);
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
+export async function get({ values, positionals }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const id = positionals[0] as string;
+  const group = await call(baseURL, () =>
+    client.zeroTrust.devices.deploymentGroups.get(id, { account_id: accountId }),
+  );
+  print(values.json, group, detailTable);
+}
 
-function withId<T extends Parameters<typeof parse>[1]>(args: string[], options: T, action: string) {
-  const { values, positionals } = parse(args, options, true);
-  if (positionals.length !== 1) throw new UsageError(`usage: ringmaster groups ${action} <group-id>`);
-  return { values: values as Values, id: positionals[0] as string };
+export async function create({ values }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const body = groupFields(values);
+  if (body.name === undefined || body.version_config === undefined) {
+    throw new UsageError('create needs --name and at least one --version <env>=<version> (or --from-file)');
+  }
+  const group = await call(baseURL, () =>
+    client.zeroTrust.devices.deploymentGroups.create({ account_id: accountId, ...body } as never),
+  );
+  print(values.json, group, detailTable);
+}
+
+export async function edit({ values, positionals }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const body = groupFields(values);
+  const id = positionals[0] as string;
+  // A list is replaced whole: send it only on top of the state read, so that a change someone made
+  // meanwhile is refused (412) instead of overwritten (docs/contract.md §8.1).
+  const replacesList = body.version_config !== undefined || body.policy_ids !== undefined;
+  const ifMatch = replacesList ? await readTag(client, baseURL, accountId, id) : undefined;
+  const group = await call(baseURL, () =>
+    client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never, {
+      headers: ifMatch === undefined ? {} : { 'If-Match': ifMatch },
+    }),
+  );
+  print(values.json, group, detailTable);
+}
+
+export async function history({ values, positionals }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const url = `${extensionsBase(baseURL)}/accounts/${accountId}/deployment-groups/${positionals[0]}/history`;
+  const entries: HistoryEntry[] = [];
+  await call(baseURL, async () => {
+    for (let page = 1; ; page++) {
+      const answer = await client.get<{ result: HistoryEntry[] }>(url, { query: { page, per_page: 100 } });
+      if (answer.result.length === 0) return;
+      entries.push(...answer.result);
+    }
+  });
+  print(values.json, entries, historyTable);
+}
+
+export async function revert({ values, positionals }: Parsed): Promise<void> {
+  if (values.revision === undefined) throw new UsageError('revert needs --revision <n>');
+  const revision = positiveInteger(values.revision as string, '--revision');
+  const { client, accountId, baseURL } = connect(values);
+  const url = `${extensionsBase(baseURL)}/accounts/${accountId}/deployment-groups/${positionals[0]}/revert`;
+  const answer = await call(baseURL, () =>
+    client.post<{ result: DeploymentGroup }>(url, { body: { revision } }),
+  );
+  print(values.json, answer.result, detailTable);
+}
+
+export async function remove({ values, positionals }: Parsed): Promise<void> {
+  const { client, accountId, baseURL } = connect(values);
+  const id = positionals[0] as string;
+  const groups = client.zeroTrust.devices.deploymentGroups;
+  if (!values.yes) {
+    if (!process.stdin.isTTY)
+      throw new UsageError('not a terminal: pass --yes to delete without confirmation');
+    // The name is what a person recognises; an id alone invites deleting the wrong ring.
+    const group = await call(baseURL, () => groups.get(id, { account_id: accountId }));
+    await confirm(`Delete deployment group ${JSON.stringify(group.name)} (${id})?`);
+  }
+  await call(baseURL, () => groups.delete(id, { account_id: accountId }));
+  if (values.json) process.stdout.write(`${JSON.stringify({ id })}\n`);
+  else process.stderr.write(`Deleted deployment group ${id}.\n`);
 }
 
 /** The SDK client from flags, or the SDK's own environment variables. */
 function connect(values: Values) {
-  const baseURL =
-    (values['base-url'] as string | undefined) ?? process.env.CLOUDFLARE_BASE_URL ?? DEFAULT_BASE_URL;
-  const apiToken = (values.token as string | undefined) ?? process.env.CLOUDFLARE_API_TOKEN;
-  const accountId = (values.account as string | undefined) ?? process.env.CLOUDFLARE_ACCOUNT_ID;
+  const settings = loadClientSettings();
+  const baseURL = (values['base-url'] as string | undefined) ?? settings.baseUrl ?? DEFAULT_BASE_URL;
+  const apiToken = (values.token as string | undefined) ?? settings.apiToken;
+  const accountId = (values.account as string | undefined) ?? settings.accountId;
   if (!apiToken) throw new UsageError('give --token or set CLOUDFLARE_API_TOKEN');
   if (!accountId) throw new UsageError('give --account or set CLOUDFLARE_ACCOUNT_ID');
   // Ringmaster-Client marks the audit entries of this tool's changes as made through the CLI.
   const defaultHeaders = { 'Ringmaster-Client': 'cli' };
-  return { client: new Cloudflare({ apiToken, baseURL, maxRetries: 1, defaultHeaders }), accountId };
+  return { client: new Cloudflare({ apiToken, baseURL, maxRetries: 1, defaultHeaders }), accountId, baseURL };
 }
 
-/** Ringmaster's own routes (/ringmaster/v1) on the server the client's base URL (…/client/v4) names. */
-function extensionsBase(client: Cloudflare): string {
-  return client.baseURL.replace(/\/client\/v4\/?$/, EXTENSIONS_PREFIX);
+/** Ringmaster's own routes (/ringmaster/v1) on the server that the base URL (…/client/v4) names. */
+function extensionsBase(baseURL: string): string {
+  return baseURL.replace(/\/client\/v4\/?$/, EXTENSIONS_PREFIX);
 }
 
 /** The group's current ETag, read with the group. */
-async function readTag(client: Cloudflare, accountId: string, id: string): Promise<string | undefined> {
-  const { response } = await call(() =>
+async function readTag(client: Cloudflare, baseURL: string, accountId: string, id: string) {
+  const { response } = await call(baseURL, () =>
     client.zeroTrust.devices.deploymentGroups.get(id, { account_id: accountId }).withResponse(),
   );
   return response.headers.get('etag') ?? undefined;
@@ -206,15 +168,8 @@ interface GroupFields {
 
 /** --from-file first, then flags on top of it. `--version default=…` is the entry for every other OS. */
 function groupFields(values: Values): GroupFields {
-  let body: GroupFields = {};
   const file = values['from-file'] as string | undefined;
-  if (file !== undefined) {
-    try {
-      body = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
-    } catch (error) {
-      throw new UsageError(`--from-file ${file}: ${(error as Error).message}`);
-    }
-  }
+  const body: GroupFields = file === undefined ? {} : readGroupFile(file);
   if (values.name !== undefined) body.name = values.name as string;
   const versions = values.version as string[] | undefined;
   if (versions) {
@@ -236,13 +191,41 @@ function groupFields(values: Values): GroupFields {
   return body;
 }
 
+/**
+ * The group fields in a --from-file, checked with the API's own validator and model (the update body, in
+ * which every field is optional: flags may add the rest), so an unknown field or a JSON array is refused
+ * naming the field as the API would. Which environments exist is the server's to say.
+ */
+function readGroupFile(file: string): GroupFields {
+  let body: unknown;
+  try {
+    body = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--from-file ${file}: ${(error as Error).message}`);
+  }
+  const validate = validatorCompiler()({
+    schema: updateBodySchema(),
+    method: 'CLI',
+    url: '--from-file',
+    httpPart: 'body',
+  }) as ((value: unknown) => boolean) & { errors?: Parameters<typeof toViolations>[0] | null };
+  if (validate(body)) return body as GroupFields;
+  const problems = toViolations(validate.errors ?? [], 'body').map(
+    ({ pointer, message }) => `${pointer || '/'}: ${message}`,
+  );
+  throw new UsageError(`--from-file ${file} is not a valid group: ${problems.join('; ')}`);
+}
+
 /** Runs an SDK call, turning its failures into the API's own messages and distinct exit codes. */
-async function call<T>(request: () => Promise<T>): Promise<T> {
+async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
     if (error instanceof Cloudflare.APIConnectionError) {
-      throw new CliError(`cannot reach the server: ${error.message}`, EXIT_CONNECTION_FAILED);
+      throw new CliError(
+        `cannot reach the server at ${baseURL}: ${rootCause(error)}`,
+        EXIT_CONNECTION_FAILED,
+      );
     }
     if (error instanceof Cloudflare.APIError) {
       const lines = (error.errors ?? []).map(
@@ -257,8 +240,14 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The innermost cause of a connection error, e.g. `connect ECONNREFUSED 127.0.0.1:9`. */
+function rootCause(error: Error): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return (cause as Error).message;
+}
+
 async function confirm(question: string): Promise<void> {
-  if (!process.stdin.isTTY) throw new UsageError('not a terminal: pass --yes to delete without confirmation');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await prompt.question(`${question} [y/N] `);
   prompt.close();
@@ -276,13 +265,13 @@ function versions(group: DeploymentGroup): string {
 function listTable(groups: DeploymentGroup[]): string {
   if (groups.length === 0) return 'No deployment groups.\n';
   return table([
-    ['ID', 'NAME', 'VERSIONS', 'POLICIES', 'UPDATED'],
+    ['ID', 'NAME', 'VERSIONS', 'POLICIES', 'UPDATED (UTC)'],
     ...groups.map((g) => [
       g.id,
       g.name,
       versions(g),
       String(g.policy_ids?.length ?? 0),
-      g.updated_at.slice(0, 19),
+      withZone(g.updated_at),
     ]),
   ]);
 }
@@ -304,7 +293,8 @@ function detailTable(group: DeploymentGroup): string {
 }
 
 function positiveInteger(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer`);
-  return n;
+  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) {
+    throw new UsageError(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
 }

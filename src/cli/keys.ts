@@ -1,16 +1,17 @@
-import { GRANT_OPTIONS, parseGrant, withTokens } from './credentials.ts';
+import type { Parsed } from './commands.ts';
+import { type GrantValues, parseGrant, withTokens } from './credentials.ts';
 import { describeGrant } from './tokens.ts';
-import { parse, UsageError } from './usage.ts';
+import { UsageError } from './usage.ts';
 
-export async function keysCommand(args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  if (action !== 'create') throw new UsageError('usage: ringmaster keys create --email <email> …');
-  const { values } = parse(rest, { ...GRANT_OPTIONS, email: { type: 'string' } });
-  const email = values.email;
-  if (email === undefined || !/^[^\s@]+@[^\s@]+$/.test(email))
-    throw new UsageError('--email <email> is required');
+// Deliberately loose (one @, something either side): the email is compared, never mailed.
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+export async function create({ values }: Parsed): Promise<void> {
+  const email = values.email as string | undefined;
+  if (email === undefined) throw new UsageError('--email <email> is required');
+  if (!EMAIL.test(email)) throw new UsageError(`--email: ${JSON.stringify(email)} is not a valid email`);
   // Cloudflare's legacy Global API Key carries the user's full rights; default to write like it.
-  const grant = parseGrant(values, 'write');
+  const grant = parseGrant(values as GrantValues, 'write');
   const { credential, secret } = await withTokens((tokens) => tokens.createKey({ ...grant, email }));
   process.stderr.write(
     `Created API key ${credential.id} for ${credential.email} (${describeGrant(credential)}). The key follows; it is shown only once.\n`,

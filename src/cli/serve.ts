@@ -1,8 +1,6 @@
 import { loadConfig } from '../config.ts';
-import { serve } from '../server.ts';
-import { parse } from './usage.ts';
+import { serve as runServer } from '../server.ts';
 
-export async function serveCommand(args: string[]): Promise<void> {
-  parse(args, {});
-  await serve(loadConfig());
+export async function serve(): Promise<void> {
+  await runServer(loadConfig());
 }

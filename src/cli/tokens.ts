@@ -1,26 +1,11 @@
 import { now } from '../clock.ts';
 import type { Credential } from '../tokens/model.ts';
-import { GRANT_OPTIONS, parseGrant, withTokens } from './credentials.ts';
+import type { Parsed } from './commands.ts';
+import { type GrantValues, parseGrant, withTokens } from './credentials.ts';
 import { table } from './table.ts';
-import { parse, UsageError } from './usage.ts';
 
-export async function tokensCommand(args: string[]): Promise<void> {
-  const [action, ...rest] = args;
-  switch (action) {
-    case 'create':
-      return create(rest);
-    case 'list':
-      parse(rest, {});
-      return list();
-    case 'revoke':
-      return revoke(rest);
-    default:
-      throw new UsageError('usage: ringmaster tokens create|list|revoke');
-  }
-}
-
-async function create(args: string[]): Promise<void> {
-  const grant = parseGrant(parse(args, GRANT_OPTIONS).values);
+export async function create({ values }: Parsed): Promise<void> {
+  const grant = parseGrant(values as GrantValues);
   const { credential, secret } = await withTokens((tokens) => tokens.createToken(grant));
   process.stderr.write(
     `Created token ${credential.id} (${describeGrant(credential)}). The secret follows; it is shown only once.\n`,
@@ -28,38 +13,47 @@ async function create(args: string[]): Promise<void> {
   process.stdout.write(`${secret}\n`);
 }
 
-async function list(): Promise<void> {
+export async function list({ values }: Parsed): Promise<void> {
   const credentials = await withTokens((tokens) => tokens.list());
-  const header = ['ID', 'KIND', 'NAME', 'PERMISSION', 'ACCOUNTS', 'CREATED', 'EXPIRES', 'STATUS'];
+  if (values.json) {
+    // The model's field names, without the secret's hash, plus the status a person would read.
+    const rows = credentials.map(({ secret_hash: _hash, ...c }) => ({ ...c, status: status(c) }));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const header = ['ID', 'KIND', 'NAME', 'PERMISSION', 'ACCOUNTS', 'CREATED (UTC)', 'EXPIRES (UTC)', 'STATUS'];
   const rows = credentials.map((c) => [
     c.id,
     c.kind === 'key' ? `key (${c.email})` : 'token',
     c.name ?? '-',
     c.permission,
     c.accounts === null ? 'all' : c.accounts.join(','),
-    c.created_at.slice(0, 19),
-    c.expires_at?.slice(0, 19) ?? 'never',
+    withZone(c.created_at),
+    c.expires_at ? withZone(c.expires_at) : 'never',
     status(c),
   ]);
   process.stdout.write(table([header, ...rows]));
 }
 
-async function revoke(args: string[]): Promise<void> {
-  const { positionals } = parse(args, {}, true);
-  if (positionals.length !== 1) throw new UsageError('usage: ringmaster tokens revoke <token-id>');
+export async function revoke({ positionals }: Parsed): Promise<void> {
   const id = positionals[0] as string;
   const revoked = await withTokens((tokens) => tokens.revoke(id));
   if (!revoked) throw new Error(`no active token or key with id ${id}`);
   process.stderr.write(`Revoked ${id}; it is refused from the next request on.\n`);
 }
 
+/** A stored timestamp (UTC) to the second, with its zone: `2026-12-06T17:33:41Z`. */
+export function withZone(timestamp: string): string {
+  return `${timestamp.slice(0, 19)}Z`;
+}
+
 export function describeGrant(c: Credential): string {
   const accounts = c.accounts === null ? 'all accounts' : `accounts ${c.accounts.join(', ')}`;
-  const expiry = c.expires_at ? `, expires ${c.expires_at.slice(0, 19)}Z` : '';
+  const expiry = c.expires_at ? `, expires ${withZone(c.expires_at)}` : '';
   return `Zero Trust ${c.permission === 'write' ? 'Write' : 'Read'}, ${accounts}${expiry}`;
 }
 
-function status(c: Credential): string {
+function status(c: Pick<Credential, 'revoked_at' | 'expires_at'>): string {
   if (c.revoked_at) return 'revoked';
   if (c.expires_at && c.expires_at <= now()) return 'expired';
   return 'active';

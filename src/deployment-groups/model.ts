@@ -132,7 +132,7 @@ export function createBodySchema(environments: readonly string[]) {
   );
 }
 
-export function updateBodySchema(environments: readonly string[]) {
+export function updateBodySchema(environments?: readonly string[]) {
   return Type.Object(
     {
       name: Type.Optional(Name),

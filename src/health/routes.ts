@@ -3,14 +3,16 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
+import { VERSION } from '../version.ts';
 
 export function registerHealthRoutes(app: FastifyInstance, store: Store): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // The version lets a rolling upgrade be watched replica by replica.
+  app.get('/healthz', async () => ({ status: 'ok', version: VERSION }));
   app.get('/readyz', async () => {
     try {
       await store.ping();
     } catch {
-      throw new ApiError('unavailable', { headers: { 'retry-after': '1' } });
+      throw new ApiError('unavailable');
     }
     return { status: 'ready' };
   });

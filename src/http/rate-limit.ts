@@ -3,6 +3,7 @@
 // blocked until the window ends"), the IETF-draft `Ratelimit` / `Ratelimit-Policy` headers, and 429 code 971
 // with `Retry-After`. Windows are aligned to the epoch, so replicas sharing counters in Redis agree on them.
 import type { FastifyBaseLogger } from 'fastify';
+import { redactUrl } from '../config.ts';
 
 export interface RateLimit {
   limit: number;
@@ -70,8 +71,12 @@ export class RateLimiter {
     try {
       count = await this.counters.increment(`${this.name}:${key}:${start}`, windowMs);
     } catch (error) {
-      // Fail open: a counter outage must not take the API down with it.
-      this.log?.warn({ err: error }, 'rate limit counters unavailable; allowing the request');
+      // Fail open: a counter outage must not take the API down with it. The counters report the outage
+      // themselves, once per interval; a line per request would flood the log exactly when it matters.
+      this.log?.debug(
+        { error: (error as Error).message },
+        'rate limit counters unavailable; allowing the request',
+      );
       count = 0;
     }
     const allowed = count <= this.rule.limit;
@@ -90,11 +95,36 @@ export class RateLimiter {
   }
 }
 
-/** Counters in Redis, shared by every replica: INCR and PEXPIRE in one MULTI per counted request. */
-export class RedisCounters implements Counters {
-  private constructor(private readonly client: RedisClient) {}
+/** How often, at most, an unreachable Redis is reported while it stays unreachable. */
+export const REDIS_WARNING_INTERVAL_MS = 60_000;
 
-  static async connect(url: string, log?: FastifyBaseLogger): Promise<RedisCounters> {
+/**
+ * Counters in Redis, shared by every replica: INCR and PEXPIRE in one MULTI per counted request. The client
+ * connects, and reconnects, in the background: a server whose Redis is unreachable starts all the same,
+ * its limiters fail open (commands fail at once rather than queue), and the outage is logged once per
+ * interval as one line (no stack), not once per request or reconnection attempt.
+ */
+export class RedisCounters implements Counters {
+  private lastWarning = Number.NEGATIVE_INFINITY;
+  private unavailable = false;
+  private markConnected = () => {};
+  /** Resolves once the client is connected (the first time); the server never waits for it. */
+  readonly connected = new Promise<void>((resolve) => {
+    this.markConnected = resolve;
+  });
+
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly url: string,
+    private readonly log?: FastifyBaseLogger,
+    private readonly warningIntervalMs = REDIS_WARNING_INTERVAL_MS,
+  ) {}
+
+  static async connect(
+    url: string,
+    log?: FastifyBaseLogger,
+    warningIntervalMs = REDIS_WARNING_INTERVAL_MS,
+  ): Promise<RedisCounters> {
     const { createClient } = await import('@redis/client');
     const client = createClient({
       url,
@@ -102,18 +132,46 @@ export class RedisCounters implements Counters {
       disableOfflineQueue: true,
       socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(retries * 200, 2000) },
     });
-    client.on('error', (error) => log?.warn({ err: error }, 'redis error'));
-    await client.connect();
-    return new RedisCounters(client as unknown as RedisClient);
+    const counters = new RedisCounters(client as unknown as RedisClient, url, log, warningIntervalMs);
+    client.on('error', (error: Error) => counters.warn(error));
+    client.on('ready', () => counters.recovered());
+    // Not awaited: the reconnect strategy retries for ever, and the server must not wait for it.
+    client.connect().catch((error: Error) => counters.warn(error));
+    return counters;
   }
 
   async increment(key: string, windowMs: number): Promise<number> {
-    const [count] = await this.client.multi().incr(key).pExpire(key, windowMs).exec();
-    return Number(count);
+    try {
+      const [count] = await this.client.multi().incr(key).pExpire(key, windowMs).exec();
+      return Number(count);
+    } catch (error) {
+      this.warn(error as Error);
+      throw error;
+    }
+  }
+
+  private warn(error: Error): void {
+    this.unavailable = true;
+    const now = Date.now();
+    if (now - this.lastWarning < this.warningIntervalMs) return;
+    this.lastWarning = now;
+    this.log?.warn(
+      { redis: redactUrl(this.url), error: error.message || error.name },
+      'redis unavailable: rate limits are not enforced (failing open); reconnecting in the background',
+    );
+  }
+
+  private recovered(): void {
+    this.markConnected();
+    if (this.unavailable)
+      this.log?.info({ redis: redactUrl(this.url) }, 'redis reachable again: rate limits enforced');
+    this.unavailable = false;
+    this.lastWarning = Number.NEGATIVE_INFINITY;
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    if (this.client.isReady) await this.client.close();
+    else this.client.destroy();
   }
 }
 
@@ -124,5 +182,7 @@ interface RedisClient {
     pExpire(key: string, ms: number): ReturnType<RedisClient['multi']>;
     exec(): Promise<unknown[]>;
   };
+  readonly isReady: boolean;
   close(): Promise<void>;
+  destroy(): void;
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/store.ts';
+import { VERSION } from '../version.ts';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -15,6 +16,13 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // The Prometheus convention for build facts: a constant 1 whose labels carry them.
+  new Gauge({
+    name: 'ringmaster_build_info',
+    help: 'The running build: its version and Node.js version, as labels; the value is always 1.',
+    labelNames: ['version', 'node_version'],
+    registers: [registry],
+  }).set({ version: VERSION, node_version: process.versions.node }, 1);
   const storeDuration = new Histogram({
     name: 'ringmaster_store_duration_seconds',
     help: 'Store operation latency, by operation and outcome.',

@@ -1,4 +1,4 @@
-import type { Pool, QueryConfig } from 'pg';
+import pg, { type Pool, type QueryConfig } from 'pg';
 import { loadMigrations } from '../migrations.ts';
 
 /**
@@ -66,5 +66,21 @@ export async function migrate(pool: Pool): Promise<number[]> {
   } finally {
     // A connection that failed is closed rather than reused; closing it also drops the session lock.
     client.release(broken instanceof Error ? broken : undefined);
+  }
+}
+
+/** The versions recorded in the database at `url`, without changing it: [] if it has none. */
+export async function recordedMigrations(url: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+    );
+    if (!rows[0]?.present) return [];
+    const versions = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    return versions.rows.map((row) => row.version);
+  } finally {
+    await client.end();
   }
 }

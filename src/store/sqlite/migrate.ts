@@ -1,4 +1,5 @@
-import type { Database } from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { loadMigrations } from '../migrations.ts';
 
 /**
@@ -21,4 +22,17 @@ export function migrate(db: Database): number[] {
     }).immediate();
   }
   return applied;
+}
+
+/** The versions recorded in the database at `path`, without creating or changing it: [] if it has none. */
+export function recordedMigrations(path: string): number[] {
+  if (path === ':memory:' || !existsSync(path)) return [];
+  const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  try {
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'").get();
+    if (!table) return [];
+    return db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+  } finally {
+    db.close();
+  }
 }

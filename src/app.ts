@@ -26,6 +26,8 @@ import { validatorCompiler } from './http/validation.ts';
 import { createMetrics, registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
 import type { Store } from './store/store.ts';
+import type { TestMode } from './testing/mode.ts';
+import { registerTestingRoutes } from './testing/routes.ts';
 import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
@@ -42,6 +44,11 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Overrides of the client limits, for tests that cannot wait out the real timeouts. */
   limits?: Partial<Limits>;
+  /**
+   * Test mode (docs/contract.md §8.6): its journal, fault rules and control routes. Only the code that
+   * builds the app can switch it on; no request can.
+   */
+  testMode?: TestMode;
 }
 
 export function buildApp({
@@ -50,6 +57,7 @@ export function buildApp({
   logger,
   counters = new MemoryCounters(),
   limits: overrides,
+  testMode,
 }: AppOptions): FastifyInstance {
   const limits: Limits = { ...LIMITS, ...overrides };
   const metrics = createMetrics();
@@ -91,6 +99,7 @@ export function buildApp({
     }
     refuseUnmetExpectation(request);
   });
+  testMode?.register(app);
   registerDraining(app);
   app.addHook(
     'onRequest',
@@ -123,6 +132,7 @@ export function buildApp({
     registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
     registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
     registerAuditLogRoutes(api, new AuditLogService(store));
+    if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;
 }

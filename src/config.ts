@@ -237,6 +237,14 @@ function readVariables(
   return values as Partial<Values>;
 }
 
+/**
+ * The server's configuration from the environment, with command-line flags (`serve --port`, `--memory`)
+ * standing in for the variables they replace, so that they go through the same checks.
+ */
+export function loadConfigWith(flags: Partial<Record<VariableName, string>>): Config {
+  return loadConfig({ ...process.env, ...flags });
+}
+
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   context: Context = { stdoutIsTty: process.stdout.isTTY === true },

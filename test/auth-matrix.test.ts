@@ -1,5 +1,6 @@
 // The one auth matrix (docs/contract.md §6, DESIGN.md "one auth matrix runs against every route"): every
-// /client/v4 and /ringmaster/v1 route × every credential situation, one case each. A route knows how to build its own
+// /client/v4 and /ringmaster/v1 route — the test-mode control routes too (§8.6; the app is built in test
+// mode) — × every credential situation, one case each. A route knows how to build its own
 // request and fixture and how to tell success from "nothing happened"; a situation knows which
 // credentials to present and what each kind of route must answer. Shaped after unkey's shared
 // route-role tests (apps/api/src/pkg/testutil/test_route_roles.ts).
@@ -32,7 +33,7 @@ const OVER_THE_BODY_LIMIT = LIMITS.bodyBytes + 1;
 
 let t: TestApp;
 before(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ testMode: true });
 });
 after(async () => {
   await t.close();
@@ -59,8 +60,11 @@ interface Prepared {
 interface Route {
   name: string;
   method: Method;
-  /** What the route asks of a credential: read or write on the account, or a valid API token. */
-  needs: 'read' | 'write' | 'verify';
+  /**
+   * What the route asks of a credential: read or write on the account, a valid API token, or write on
+   * every account (the test-mode control routes).
+   */
+  needs: 'read' | 'write' | 'verify' | 'all-accounts';
   /** Whether the route reads a JSON body (and so could be made to parse one). */
   takesBody: boolean;
   /** Whether the route addresses one existing group. */
@@ -345,14 +349,118 @@ const routes: Route[] = [
       };
     },
   },
+  ...testingRoutes(),
 ];
+
+/** The test-mode control routes (docs/contract.md §8.6): Write on every account, and nothing less. */
+function testingRoutes(): Route[] {
+  const url = (path: string) => `/ringmaster/v1/testing/${path}`;
+  const control = async (method: Method, path: string, body?: unknown) => {
+    const response = await t.request({ method, url: url(path), body });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json().result;
+  };
+  const route = (name: string, method: Method, takesBody: boolean, prepare: Route['prepare']): Route => ({
+    name,
+    method,
+    needs: 'all-accounts',
+    takesBody,
+    item: false,
+    prepare,
+  });
+  const harmlessRule = () => ({ match: { path: `/nowhere/${randomUUID()}` }, respond: { status: 500 } });
+  const hasRule = async (rule: { match: { path: string } }) =>
+    ((await control('GET', 'faults')) as { match: { path?: string } }[]).some(
+      (listed) => listed.match.path === rule.match.path,
+    );
+  return [
+    route('POST /testing/reset', 'POST', false, async () => {
+      const group = await createGroup(ACCOUNT);
+      return {
+        url: url('reset'),
+        async succeeded() {
+          assert.equal(await fetchGroup(ACCOUNT, group.id), undefined);
+        },
+        untouched: unchanged(ACCOUNT, group),
+      };
+    }),
+    route('POST /testing/seed', 'POST', true, async () => {
+      const name = uniqueName();
+      const fixtures = { accounts: { [ACCOUNT]: { deployment_groups: [validGroup({ name })] } } };
+      const seeded = async () => (await listAll(ACCOUNT)).filter((group) => group.name === name).length;
+      return {
+        url: url('seed'),
+        body: fixtures,
+        async succeeded() {
+          assert.equal(await seeded(), 1);
+        },
+        async untouched() {
+          assert.equal(await seeded(), 0);
+        },
+      };
+    }),
+    route('GET /testing/requests', 'GET', false, async () => ({
+      url: url('requests'),
+      async succeeded(response) {
+        assert.ok(Array.isArray(response.json().result));
+      },
+      async untouched() {},
+    })),
+    route('DELETE /testing/requests', 'DELETE', false, async () => {
+      await createGroup(ACCOUNT); // journaled
+      return {
+        url: url('requests'),
+        async succeeded() {
+          assert.deepEqual(await control('GET', 'requests'), []);
+        },
+        async untouched() {
+          assert.notDeepEqual(await control('GET', 'requests'), []);
+        },
+      };
+    }),
+    route('POST /testing/faults', 'POST', true, async () => {
+      const rule = harmlessRule();
+      return {
+        url: url('faults'),
+        body: rule,
+        async succeeded() {
+          assert.ok(await hasRule(rule));
+        },
+        async untouched() {
+          assert.ok(!(await hasRule(rule)));
+        },
+      };
+    }),
+    route('GET /testing/faults', 'GET', false, async () => ({
+      url: url('faults'),
+      async succeeded(response) {
+        assert.ok(Array.isArray(response.json().result));
+      },
+      async untouched() {},
+    })),
+    route('DELETE /testing/faults', 'DELETE', false, async () => {
+      const rule = harmlessRule();
+      await control('POST', 'faults', rule);
+      return {
+        url: url('faults'),
+        async succeeded() {
+          assert.deepEqual(await control('GET', 'faults'), []);
+        },
+        async untouched() {
+          assert.ok(await hasRule(rule));
+        },
+      };
+    }),
+  ];
+}
 
 /** The /access answer for the credential in `headers`: each secret of support/app.ts and its grant. */
 function expectedAccess(headers: Record<string, string>): Record<string, boolean> {
   const presented = headers.authorization?.replace(/^Bearer /, '') ?? headers['x-auth-key'];
-  const { admin, writer, reader, key } = t.secrets;
+  const { admin, allReader, writer, reader, key } = t.secrets;
   const grants = new Map([
     [admin, { read: true, write: true, all_accounts: true }],
+    [allReader, { read: true, write: false, all_accounts: true }],
     [writer, { read: true, write: true, all_accounts: false }],
     [reader, { read: true, write: false, all_accounts: false }],
     [key, { read: true, write: true, all_accounts: false }],
@@ -414,7 +522,10 @@ const everywhere = (outcome: Outcome) => () => outcome;
 const badCredential = (route: Route) => (route.needs === 'verify' ? INVALID_API_TOKEN : INVALID);
 const onlyWithBody = (outcome: Outcome) => (route: Route) => (route.takesBody ? outcome : undefined);
 const onlyOnAccounts = (outcome: Outcome) => (route: Route) =>
-  route.needs === 'verify' ? undefined : outcome;
+  route.needs === 'read' || route.needs === 'write' ? outcome : undefined;
+/** A credential short of Write on every account is refused by the test-mode routes. */
+const allAccountsOr = (outcome: (route: Route) => Outcome) => (route: Route) =>
+  route.needs === 'all-accounts' ? FORBIDDEN : outcome(route);
 
 const situations: Situation[] = [
   { name: 'no credentials at all', headers: () => ({}), expect: everywhere(MISSING) },
@@ -475,7 +586,7 @@ const situations: Situation[] = [
     name: 'a legacy API key with its email',
     headers: (s) => legacy(s.key),
     // /user/tokens/verify verifies API tokens only.
-    expect: (route) => (route.needs === 'verify' ? INVALID_API_TOKEN : 'success'),
+    expect: allAccountsOr((route) => (route.needs === 'verify' ? INVALID_API_TOKEN : 'success')),
   },
   {
     name: 'a legacy API key with another email',
@@ -485,7 +596,12 @@ const situations: Situation[] = [
   {
     name: 'a read-only token',
     headers: (s) => bearer(s.reader),
-    expect: (route) => (route.needs === 'write' ? FORBIDDEN : 'success'),
+    expect: allAccountsOr((route) => (route.needs === 'write' ? FORBIDDEN : 'success')),
+  },
+  {
+    name: 'a read token for every account',
+    headers: (s) => bearer(s.allReader),
+    expect: allAccountsOr((route) => (route.needs === 'write' ? FORBIDDEN : 'success')),
   },
   {
     name: 'a token for another account',
@@ -493,7 +609,8 @@ const situations: Situation[] = [
     // The token itself is valid, so /user/tokens/verify says so.
     expect: (route) => (route.needs === 'verify' ? 'success' : FORBIDDEN),
   },
-  { name: 'a writer token', headers: (s) => bearer(s.writer), expect: everywhere('success') },
+  { name: 'a writer token', headers: (s) => bearer(s.writer), expect: allAccountsOr(everywhere('success')) },
+  { name: 'a write token for every account', headers: (s) => bearer(s.admin), expect: everywhere('success') },
   // Another account's group is simply not found (docs/contract.md §5), even by a token that may see every
   // account; the list just does not show it.
   ...(['writer', 'admin'] as const).map(

@@ -90,9 +90,27 @@ export const COMMANDS: Command[] = [
   {
     path: ['serve'],
     summary: 'run the API server (what npm start runs)',
-    usage: '',
-    options: {},
-    details: 'Configured by environment variables: `ringmaster --help` lists them all.',
+    usage: '[--memory] [--port <n>] [--test-mode [--seed <fixtures.json>] [--print-env]]',
+    options: {
+      memory: { type: 'boolean', description: 'an in-memory store (as DATABASE_URL=sqlite::memory:)' },
+      port: {
+        type: 'string',
+        value: '<n>',
+        description: 'the port to listen on (as PORT; 0 picks a free one)',
+      },
+      'test-mode': {
+        type: 'boolean',
+        description:
+          'test mode (docs/testing.md): control routes under /ringmaster/v1/testing, fresh credentials',
+      },
+      seed: { type: 'string', value: '<fixtures.json>', description: 'test mode: groups to start with' },
+      'print-env': {
+        type: 'boolean',
+        description: 'test mode: print "export CLOUDFLARE_…=…" lines on stdout (the log goes to stderr)',
+      },
+    },
+    details:
+      'Configured by environment variables: `ringmaster --help` lists them all. The flags win over them.',
     load: async () => (await import('./serve.ts')).serve,
   },
   {

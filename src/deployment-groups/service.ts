@@ -156,7 +156,7 @@ export function changed(
 }
 
 /** Entries in wire key order, so that stored JSON compares equal whatever order the client used. */
-function normalizeVersionConfig(entries: VersionConfigEntry[]): VersionConfigEntry[] {
+export function normalizeVersionConfig(entries: VersionConfigEntry[]): VersionConfigEntry[] {
   return entries.map(({ target_environment, version }) => ({ target_environment, version }));
 }
 

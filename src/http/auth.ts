@@ -1,19 +1,27 @@
 // Authentication and authorization (docs/contract.md §6), as one onRequest hook: it runs before the body is
 // read, so an unauthenticated client learns nothing about validation and cannot make us parse its body.
-// A route opts in with `config: { auth: 'read' | 'write' | 'verify' }`.
+// A route opts in with `config: { auth: 'read' | 'write' | 'verify' | 'all-accounts' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCOUNT_ID } from '../accounts.ts';
 import { ApiError, forbiddenError, malformedCredentialsError } from '../errors.ts';
 import type { Credential, Permission } from '../tokens/model.ts';
 import { SECRET_SHAPE } from '../tokens/secrets.ts';
-import { grants, type PresentedCredential, type TokenService } from '../tokens/service.ts';
+import {
+  grants,
+  grantsEveryAccount,
+  type PresentedCredential,
+  type TokenService,
+} from '../tokens/service.ts';
 import { notFound } from './not-found.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** What the route needs: a credential granting read or write on `:account_id`, or any valid token. */
-    auth?: Permission | 'verify';
+    /**
+     * What the route needs: a credential granting read or write on `:account_id`, any valid token, or
+     * Write on every account (the test-mode control routes, docs/contract.md §8.6).
+     */
+    auth?: Permission | 'verify' | 'all-accounts';
   }
   interface FastifyRequest {
     credential?: Credential;
@@ -52,11 +60,19 @@ export function authenticate({ tokens, failures, requests }: AuthOptions) {
       reply.headers(headers);
       if (!decision.allowed) throw new ApiError('rateLimited', { headers });
     }
-    if (required !== 'verify' && (accountId === undefined || !grants(credential, accountId, required))) {
-      throw forbiddenError();
-    }
+    if (!permits(credential, required, accountId)) throw forbiddenError();
     request.credential = credential;
   };
+}
+
+function permits(
+  credential: Credential,
+  required: Permission | 'verify' | 'all-accounts',
+  accountId?: string,
+) {
+  if (required === 'verify') return true;
+  if (required === 'all-accounts') return grantsEveryAccount(credential);
+  return accountId !== undefined && grants(credential, accountId, required);
 }
 
 /** Reads the credential the client presents: a Bearer token first, else the legacy email + key pair. */

@@ -242,7 +242,7 @@ export function toViolations(errors: ErrorObject[], part: string | undefined): V
   const violations: Violation[] = [];
   for (const error of errors) {
     // `if`/`then` come from gateOversized: the errors of `then` are reported themselves.
-    if (error.keyword === 'if') continue;
+    if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
     const { path, message } = describe(error);
     if (seen.has(path)) continue; // one violation per field: the first rule it breaks
     seen.add(path);
@@ -257,6 +257,12 @@ function describe(error: ErrorObject): { path: string; message: string } {
   const at = error.instancePath;
   const params = error.params as Record<string, unknown>;
   const field = fieldName(at);
+  // A key that breaks `propertyNames` (e.g. the account IDs of test-mode fixtures) is reported at itself.
+  if (error.propertyName !== undefined) {
+    const path = `${at}/${escapePointer(echoed(error.propertyName))}`;
+    const custom = (error.parentSchema as Schema | undefined)?.errorMessage;
+    return { path, message: `${fieldName(path)} is not a valid key: it ${custom ?? error.message}` };
+  }
   switch (error.keyword) {
     case 'required': {
       const path = `${at}/${escapePointer(String(params.missingProperty))}`;

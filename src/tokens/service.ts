@@ -106,3 +106,8 @@ export function grants(credential: Credential, accountId: string, permission: Pe
   const accountGranted = credential.accounts === null || credential.accounts.includes(accountId);
   return accountGranted && (permission === 'read' || credential.permission === 'write');
 }
+
+/** Whether the credential may write on every account, present and future (what the operator token has). */
+export function grantsEveryAccount(credential: Credential): boolean {
+  return credential.accounts === null && credential.permission === 'write';
+}

@@ -9,6 +9,7 @@ import { formatTimestamp, nowNanos } from '../../src/clock.ts';
 import type { Counters, RateLimit } from '../../src/http/rate-limit.ts';
 import { openSqliteStore } from '../../src/store/sqlite/store.ts';
 import type { Store } from '../../src/store/store.ts';
+import { TestMode } from '../../src/testing/mode.ts';
 import { TokenService } from '../../src/tokens/service.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './accounts.ts';
 import { assertCloudflareShape } from './cloudflare-spec.ts';
@@ -28,6 +29,8 @@ export const validGroup = (overrides: Record<string, unknown> = {}) => ({
 export interface Secrets {
   /** Write on every account. */
   admin: string;
+  /** Read on every account. */
+  allReader: string;
   /** Write on ACCOUNT only. */
   writer: string;
   /** Read on ACCOUNT only. */
@@ -65,6 +68,8 @@ export interface TestAppOptions {
   authFailureLimit?: RateLimit;
   counters?: Counters;
   trustProxy?: boolean | string[];
+  /** Build the app in test mode (docs/contract.md §8.6). */
+  testMode?: boolean;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -77,6 +82,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   await tokens.revoke(revokedToken.credential.id);
   const secrets: Secrets = {
     admin: await secret(tokens.createToken({ accounts: null, permission: 'write' })),
+    allReader: await secret(tokens.createToken({ accounts: null, permission: 'read' })),
     writer: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write' })),
     reader: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'read' })),
     otherWriter: await secret(tokens.createToken({ accounts: [OTHER_ACCOUNT], permission: 'write' })),
@@ -94,6 +100,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
     store,
     counters: options.counters,
+    testMode: options.testMode ? new TestMode() : undefined,
   });
   await app.ready();
 

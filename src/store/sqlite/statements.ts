@@ -1,5 +1,5 @@
 // Every SQL statement of the SQLite backend, prepared once per connection.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import {
   AUDIT_ORDER,
   CREDENTIAL_ORDER,
@@ -66,8 +66,17 @@ export const SQL = {
   exportCredentials: `${selectCredentials()} ${CREDENTIAL_ORDER}`,
 } as const;
 
+/**
+ * The statements of the request path by name (the exports run on a connection of their own, backup.ts).
+ * Written out, so that declarations (`ringmaster/testing` reaches this file) can name the type.
+ */
+export type Statements = Record<
+  Exclude<keyof typeof SQL, 'exportGroups' | 'exportCredentials' | 'exportAudit' | 'exportIdempotencyKeys'>,
+  Statement
+>;
+
 /** The statements of the request path, prepared on `db`. */
-export function prepareStatements(db: Database) {
+export function prepareStatements(db: Database): Statements {
   const prepare = (sql: string) => db.prepare(sql);
   return {
     ping: prepare(SQL.ping),
@@ -101,5 +110,3 @@ export function prepareStatements(db: Database) {
     pruneIdempotencyKeys: prepare(SQL.pruneIdempotencyKeys),
   };
 }
-
-export type Statements = ReturnType<typeof prepareStatements>;

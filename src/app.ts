@@ -2,6 +2,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { startPruning } from './audit/retention.ts';
+import { registerAuditLogRoutes } from './audit/routes.ts';
+import { AuditLogService } from './audit/service.ts';
 import { type Config, DEFAULT_AUDIT_RETENTION_DAYS } from './config.ts';
 import { ChangeControl } from './deployment-groups/change-control.ts';
 import { registerChangeControlRoutes } from './deployment-groups/change-control-routes.ts';
@@ -129,6 +131,7 @@ export function buildApp({
     const groups = new DeploymentGroupService(store);
     registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
     registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
+    registerAuditLogRoutes(api, new AuditLogService(store));
     if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;

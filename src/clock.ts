@@ -51,3 +51,39 @@ export function nowAfter(previous: string): string {
   const floor = parseTimestamp(previous) + 1n;
   return formatTimestamp(candidate > floor ? candidate : floor);
 }
+
+const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * An RFC 3339 `full-date` (midnight UTC, as Cloudflare's audit logs read it) or `date-time` as nanoseconds
+ * since the epoch; undefined when it is neither, or names no real instant (2026-02-30, 24:00, a +25:00
+ * offset). Leap seconds (:60) are refused: nothing here is stamped with one.
+ */
+export function parseDateOrDateTime(text: string): bigint | undefined {
+  const date = FULL_DATE.exec(text);
+  const parts = date ?? DATE_TIME.exec(text);
+  if (!parts) return undefined;
+  // A full-date has no time fields: they are midnight.
+  const [year, month, day, hour, minute, second] = Array.from({ length: 6 }, (_, i) =>
+    Number(parts[i + 1] ?? 0),
+  ) as [number, number, number, number, number, number];
+  const [fraction, sign, offsetHours, offsetMinutes] = date ? [] : parts.slice(7);
+  const millis = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(millis);
+  const real =
+    year >= 1 &&
+    check.getUTCFullYear() === year &&
+    check.getUTCMonth() === month - 1 &&
+    check.getUTCDate() === day &&
+    check.getUTCHours() === hour &&
+    check.getUTCMinutes() === minute &&
+    check.getUTCSeconds() === second &&
+    Number(offsetHours ?? 0) <= 23 &&
+    Number(offsetMinutes ?? 0) <= 59;
+  if (!real) return undefined;
+  const offset = (Number(offsetHours ?? 0) * 60 + Number(offsetMinutes ?? 0)) * (sign === '-' ? -1 : 1);
+  const nanos = (BigInt(millis) - BigInt(offset) * 60_000n) * NANOS_PER_MS;
+  return nanos + BigInt((fraction ?? '').padEnd(9, '0'));
+}

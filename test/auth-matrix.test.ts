@@ -213,6 +213,41 @@ const routes: Route[] = [
       };
     },
   },
+  // Cloudflare's audit-log routes (docs/contract.md §8.2): Zero Trust Read suffices, and a change shows in
+  // its own account's log only.
+  ...(
+    [
+      [
+        'GET /audit_logs (version 1)',
+        (account: string) => `/client/v4/accounts/${account}/audit_logs?per_page=1000`,
+      ],
+      [
+        'GET /logs/audit (version 2)',
+        (account: string) => `/client/v4/accounts/${account}/logs/audit?limit=1000`,
+      ],
+    ] as const
+  ).map(
+    ([name, url]): Route => ({
+      name,
+      method: 'GET',
+      needs: 'read',
+      takesBody: false,
+      item: false,
+      async prepare({ groupAccount, urlAccount }) {
+        const group = await createGroup(groupAccount);
+        const window = `since=${new Date(Date.now() - 3_600_000).toISOString()}&before=${new Date(Date.now() + 3_600_000).toISOString()}`;
+        return {
+          url: `${url(urlAccount)}&${window}`,
+          async succeeded(response) {
+            const entries: { resource: { id: string } }[] = response.json().result;
+            const listed = entries.some((entry) => entry.resource.id === group.id);
+            assert.equal(listed, groupAccount === urlAccount);
+          },
+          untouched: unchanged(groupAccount, group),
+        };
+      },
+    }),
+  ),
   {
     name: 'GET /ringmaster/v1/…/deployment-groups/:id/history',
     method: 'GET',

@@ -5,7 +5,7 @@
 ALTER TABLE deployment_groups ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
 
 -- One row per successful change, written in the same transaction as the change
--- (docs/decisions/0009-change-control.md). `seq` is the order and the cursor; `id` is the public id.
+-- (docs/decisions/0011-change-control.md). `seq` is the order and the cursor; `id` is the public id.
 -- account_id is NULL for a change that concerns every account (a credential granting all accounts).
 -- before/after are the resource as JSON text (never a secret), NULL where it did not / no longer exists.
 CREATE TABLE audit_log (

@@ -1,4 +1,4 @@
-// Retention (docs/contract.md §8.2, docs/decisions/0009-change-control.md): audit entries older than
+// Retention (docs/contract.md §8.2, docs/decisions/0011-change-control.md): audit entries older than
 // AUDIT_RETENTION_DAYS and idempotency keys older than a day are deleted in batches of at most
 // PRUNE_BATCH rows, each its own short transaction, yielding to the event loop between batches, so that
 // pruning a large backlog never holds the database (or SQLite's one connection) for long.

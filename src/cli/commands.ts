@@ -249,6 +249,28 @@ export const COMMANDS: Command[] = [
     details: GROUPS_DETAILS,
     load: async () => (await import('./groups.ts')).revert,
   },
+  {
+    path: ['audit', 'list'],
+    summary: 'print the audit trail from the database, newest first',
+    usage: '[--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]',
+    options: {
+      account: {
+        type: 'string',
+        value: '<id>',
+        description: 'only what this account’s log shows: its entries and those of all-accounts credentials',
+      },
+      since: {
+        type: 'string',
+        value: '<date>',
+        description: 'from this date (2026-07-01, midnight UTC) or RFC 3339 date-time on',
+      },
+      before: { type: 'string', value: '<date>', description: 'before this date or date-time' },
+      limit: { type: 'string', value: '<n>', description: 'at most this many entries (default: all)' },
+      json: { type: 'boolean', description: 'print the stored entries as a JSON array (for scripts)' },
+    },
+    details: 'Every entry of every account unless --account; times are UTC (docs/contract.md §8.2).',
+    load: async () => (await import('./audit.ts')).list,
+  },
 ];
 
 /** What each first word groups, for `ringmaster <word> --help`. */
@@ -257,4 +279,5 @@ export const COMMAND_GROUPS: Record<string, string> = {
   keys: 'legacy API keys (X-Auth-Email + X-Auth-Key)',
   db: 'the database: schema, backups',
   groups: 'deployment groups on a running server, through its API (the official cloudflare SDK)',
+  audit: 'the audit trail in the database',
 };

@@ -14,6 +14,7 @@ import {
   type ValidateFunction,
 } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
+import { parseDateOrDateTime } from '../clock.ts';
 import type { Violation } from '../errors.ts';
 
 /**
@@ -63,13 +64,24 @@ function newBodyAjv(): Ajv {
 }
 
 function newParameterAjv(): Ajv {
-  return new Ajv({ allErrors: true, verbose: true, coerceTypes: true, useDefaults: true });
+  const ajv = new Ajv({ allErrors: true, verbose: true, coerceTypes: true, useDefaults: true });
+  ajv.addKeyword(errorMessage);
+  // RFC 3339, as Cloudflare's audit-log parameters are written (docs/contract.md §8.2): a real calendar
+  // date, not only the shape of one.
+  ajv.addFormat('date', (text: string) => !text.includes('T') && parseDateOrDateTime(text) !== undefined);
+  ajv.addFormat('date-time', (text: string) => /[Tt]/.test(text) && parseDateOrDateTime(text) !== undefined);
+  return ajv;
 }
 
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const body = newBodyAjv();
   const parameters = newParameterAjv();
   return ({ schema, httpPart, url }) => {
+    if (httpPart === 'querystring')
+      return repeatableParameters(
+        decimalIntegersOnly(parameters.compile(schema as object), schema as Schema),
+        schema as Schema,
+      );
     if (httpPart !== 'body')
       return decimalIntegersOnly(parameters.compile(schema as object), schema as Schema);
     assertBounded(schema as Schema, `${url} body`);
@@ -158,27 +170,67 @@ const DECIMAL_INTEGER = /^-?\d+$/;
  * Infinity, which would reach the handler). Anything else fails its type, named by the parameter.
  */
 function decimalIntegersOnly(validate: ValidateFunction, schema: Schema) {
-  const integers = Object.entries(schema.properties ?? {})
-    .filter(([, property]) => hasType(property, 'integer'))
+  const properties = Object.entries(schema.properties ?? {});
+  const integers = properties.filter(([, property]) => hasType(property, 'integer')).map(([name]) => name);
+  // Repeatable integer parameters (`raw_status_code=200&raw_status_code=404`): each value, by its index.
+  const integerLists = properties
+    .filter(
+      ([, property]) => hasType(property, 'array') && property.items && hasType(property.items, 'integer'),
+    )
     .map(([name]) => name);
-  const notDecimal = (name: string): ErrorObject => ({
+  const notDecimal = (path: string): ErrorObject => ({
     keyword: 'decimal',
-    instancePath: `/${name}`,
-    schemaPath: `#/properties/${name}/type`,
+    instancePath: `/${path}`,
+    schemaPath: `#/properties/${path.split('/')[0]}/type`,
     params: { type: 'integer' },
     message: 'must be an integer written in decimal digits',
   });
+  const badItems = (values: Record<string, unknown>, test: (item: unknown) => boolean) =>
+    integerLists.flatMap((name) => {
+      const list = values[name];
+      return Array.isArray(list) ? list.flatMap((item, i) => (test(item) ? [`${name}/${i}`] : [])) : [];
+    });
+  const isMalformed = (value: unknown) => typeof value === 'string' && !DECIMAL_INTEGER.test(value);
+  const isInfinite = (value: unknown) => value === Infinity || value === -Infinity;
   const checked = (data: unknown): boolean => {
     const values = (data ?? {}) as Record<string, unknown>;
-    const malformed = integers.filter((name) => {
-      const value = values[name];
-      return typeof value === 'string' && !DECIMAL_INTEGER.test(value);
-    });
+    const malformed = [
+      ...integers.filter((name) => isMalformed(values[name])),
+      ...badItems(values, isMalformed),
+    ];
     const valid = validate(data);
-    const infinite = integers.filter((name) => values[name] === Infinity || values[name] === -Infinity);
+    const infinite = [
+      ...integers.filter((name) => isInfinite(values[name])),
+      ...badItems(values, isInfinite),
+    ];
     const errors = [...malformed, ...infinite].map(notDecimal);
     checked.errors = [...errors, ...(validate.errors ?? [])];
     return valid && errors.length === 0;
+  };
+  checked.errors = null as ValidateFunction['errors'];
+  return checked;
+}
+
+/**
+ * A parameter sent once arrives as a string, sent twice as an array (Fastify's query parser). A parameter
+ * declared as an array takes either: OpenAPI's default (`form`, exploded) and the official SDKs write a list
+ * as the name repeated (`actor_email.not=a&actor_email.not=b`), and a list of one is the name once. Any other
+ * parameter sent twice stays an array and fails its type, naming the parameter.
+ */
+function repeatableParameters(validate: (data: unknown) => boolean, schema: Schema) {
+  const lists = Object.entries(schema.properties ?? {})
+    .filter(([, property]) => hasType(property, 'array'))
+    .map(([name]) => name);
+  const checked = (data: unknown): boolean => {
+    if (data !== null && typeof data === 'object') {
+      const values = data as Record<string, unknown>;
+      for (const name of lists) {
+        if (values[name] !== undefined && !Array.isArray(values[name])) values[name] = [values[name]];
+      }
+    }
+    const valid = validate(data);
+    checked.errors = (validate as ValidateFunction).errors;
+    return valid;
   };
   checked.errors = null as ValidateFunction['errors'];
   return checked;
@@ -194,7 +246,9 @@ export function toViolations(errors: ErrorObject[], part: string | undefined): V
     const { path, message } = describe(error);
     if (seen.has(path)) continue; // one violation per field: the first rule it breaks
     seen.add(path);
-    violations.push(part === 'body' ? { pointer: path, message } : { parameter: path.slice(1), message });
+    // A parameter's list item is named by the parameter, and its index by the message (`action_type[1] …`).
+    const parameter = unescapePointer(path.slice(1).split('/')[0] as string);
+    violations.push(part === 'body' ? { pointer: path, message } : { parameter, message });
   }
   return violations;
 }
@@ -260,6 +314,10 @@ function describe(error: ErrorObject): { path: string; message: string } {
       };
     case 'uniqueBy':
       return { path: at, message: `${field} ${error.message}` };
+    case 'format': {
+      const custom = (error.parentSchema as Schema | undefined)?.errorMessage;
+      return { path: at, message: `${field} ${custom ?? `must be a ${params.format}`}` };
+    }
     default:
       return { path: at, message: `${field} ${error.message ?? 'is invalid'}` };
   }

@@ -8,6 +8,7 @@
 import type { AuditAction, AuditContext, AuditEntry } from '../audit/model.ts';
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
 import type { Credential } from '../tokens/model.ts';
+import type { AuditQuery } from './audit-query.ts';
 import type { BackupRecord } from './backup.ts';
 
 export interface PageRequest {
@@ -205,6 +206,11 @@ export interface Store {
   groupHistory(accountId: string, groupId: string, page: PageRequest): Promise<HistoryPage>;
   /** The entry that made revision `revision` of the group, if any. */
   groupRevision(accountId: string, groupId: string, revision: number): Promise<AuditEntry | undefined>;
+
+  /** Audit entries as `query` selects them, in its order (docs/contract.md §8.2; SQL in audit-query.ts). */
+  listAuditEntries(query: AuditQuery): Promise<AuditEntry[]>;
+  /** The distinct client addresses of the entries `scope` reads (a CIDR filter is matched in code). */
+  listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]>;
 
   /** Each insert and revocation writes its audit entries (one per granted account) in its transaction. */
   insertCredential(credential: Credential, audit: Audit): Promise<void>;

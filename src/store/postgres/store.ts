@@ -10,6 +10,7 @@ import { credentialEntries, groupEntry } from '../../audit/entries.ts';
 import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
+import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { policyChanges } from '../ownership.ts';
 import {
@@ -44,6 +45,7 @@ import {
   type StoredGroup,
   StoreUnavailableError,
 } from '../store.ts';
+import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './open.ts';
@@ -309,6 +311,14 @@ export class PostgresStore implements Store {
   }
 
   /** One statement on any pooled connection (autocommit). */
+  async listAuditEntries(query: AuditQuery): Promise<AuditEntry[]> {
+    return listAuditEntries((config) => this.query(config), query);
+  }
+
+  async listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]> {
+    return listAuditAddresses((config) => this.query(config), scope);
+  }
+
   private async query<R extends QueryResultRow = QueryResultRow>(
     config: QueryConfig,
     values?: unknown[],

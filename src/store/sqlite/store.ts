@@ -6,6 +6,7 @@ import { credentialEntries, groupEntry } from '../../audit/entries.ts';
 import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
+import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { policyChanges } from '../ownership.ts';
 import {
@@ -38,6 +39,7 @@ import {
   type Store,
   type StoredGroup,
 } from '../store.ts';
+import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { translate } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -292,6 +294,14 @@ export class SqliteStore implements Store {
     const held = toIdempotencyKey(this.s.selectIdempotencyKey.get(accountId, credentialId, key) as Row);
     if (held.request_hash !== requestHash) throw new IdempotencyMismatchError();
     return { replayed: true, status: held.status, response: JSON.parse(held.response) };
+  }
+
+  async listAuditEntries(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.read(() => listAuditEntries(this.db, query));
+  }
+
+  async listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]> {
+    return this.read(() => listAuditAddresses(this.db, scope));
   }
 
   private read<T>(query: () => T): T {

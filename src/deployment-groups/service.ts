@@ -66,15 +66,7 @@ export class DeploymentGroupService {
     options: WriteOptions,
     idempotency?: IdempotencyOptions,
   ): Promise<CreateResult> {
-    const timestamp = now();
-    const group: DeploymentGroup = {
-      id: randomUUID(),
-      name: body.name,
-      version_config: normalizeVersionConfig(body.version_config),
-      policy_ids: body.policy_ids ?? null,
-      created_at: timestamp,
-      updated_at: timestamp,
-    };
+    const group = newDeploymentGroup(body, now());
     const key = idempotency && !options.preview ? storedKey(idempotency, { group, revision: 1 }) : undefined;
     const outcome = await withConflictsReported(group.policy_ids, () =>
       this.store.createDeploymentGroup(accountId, group, audit(options), key),
@@ -156,6 +148,18 @@ export function changed(
 }
 
 /** Entries in wire key order, so that stored JSON compares equal whatever order the client used. */
+/** The group a create body makes (docs/contract.md §2): a new id, both timestamps `timestamp`. */
+export function newDeploymentGroup(body: CreateBody, timestamp: string): DeploymentGroup {
+  return {
+    id: randomUUID(),
+    name: body.name,
+    version_config: normalizeVersionConfig(body.version_config),
+    policy_ids: body.policy_ids ?? null,
+    created_at: timestamp,
+    updated_at: timestamp,
+  };
+}
+
 export function normalizeVersionConfig(entries: VersionConfigEntry[]): VersionConfigEntry[] {
   return entries.map(({ target_environment, version }) => ({ target_environment, version }));
 }

@@ -3,10 +3,9 @@
 // exactly as it was, and neither needs a write path of its own in each backend
 // (docs/decisions/0010-test-mode.md). Both rewrite the whole store, which is small in a test; writes that
 // race with them are not supported, and they wait for each other.
-import { randomUUID } from 'node:crypto';
 import { now, nowAfter } from '../clock.ts';
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
-import { normalizeVersionConfig } from '../deployment-groups/service.ts';
+import { newDeploymentGroup } from '../deployment-groups/service.ts';
 import { ApiError, ERRORS, type ErrorDetail } from '../errors.ts';
 import type { BackupRecord, GroupRecord } from '../store/backup.ts';
 import type { Store } from '../store/store.ts';
@@ -41,14 +40,7 @@ export class TestState {
       for (const [accountId, { deployment_groups: bodies }] of Object.entries(fixtures.accounts)) {
         const groups: DeploymentGroup[] = [];
         bodies.forEach((body, index) => {
-          const group: DeploymentGroup = {
-            id: randomUUID(),
-            name: body.name,
-            version_config: normalizeVersionConfig(body.version_config),
-            policy_ids: body.policy_ids ?? null,
-            created_at: timestamp,
-            updated_at: timestamp,
-          };
+          const group = newDeploymentGroup(body, timestamp);
           timestamp = nowAfter(timestamp);
           const at = `/accounts/${accountId}/deployment_groups/${index}/policy_ids`;
           conflicts.push(...claim(owners, accountId, group, at));

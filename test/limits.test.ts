@@ -107,6 +107,22 @@ describe('request body', () => {
     assert.ok(exchange.elapsedMs < 3000, `answered after ${exchange.elapsedMs} ms`);
   });
 
+  test(`reads and drops a refused body of up to ${LIMITS.drainBodyBytes / 1024} KiB, so that a client still sending it reads its 413 and can go on`, async () => {
+    // Closing at once would reset a client still writing, which can discard the 413 unread (write EPIPE).
+    const refused = rawRequest({
+      method: 'POST',
+      path: groupsUrl(),
+      headers: [auth, ['Content-Type', 'application/json']],
+      body: paddedBody(LIMITS.drainBodyBytes),
+    });
+    const next = rawRequest({ path: groupsUrl(), headers: [auth], contentLength: null });
+    const exchange = await rawExchange(port, [refused, next], { timeoutMs: 10_000, endAfterMs: 1000 });
+    assert.equal(exchange.responses.length, 2, exchange.rest);
+    assertErrorEnvelope(exchange.responses[0]!, 413, 2005);
+    assert.notEqual(exchange.responses[0]!.headers.connection, 'close');
+    assert.equal(exchange.responses[1]!.status, 200);
+  });
+
   test('accepts the largest valid group in the most escaped form JSON allows', async () => {
     // Every character as a \u escape, as Go's encoding/json writes `&`, `<` and `>`: the body limit must
     // take the largest group any encoder can send.

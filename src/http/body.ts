@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import { sendContinue } from './expect.ts';
+import { LIMITS } from './limits.ts';
 
 export function registerBodyParsing(app: FastifyInstance): void {
   // Only JSON bodies are accepted; without a parser for it, any other type is a 415.
@@ -29,6 +30,22 @@ export async function checkBody(request: FastifyRequest, reply: FastifyReply): P
   // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
   if (!isJsonInUtf8(request.headers['content-type'])) throw new ApiError('unsupportedMediaType');
   sendContinue(request, reply);
+}
+
+/**
+ * Whether a body refused for its declared size is drained rather than cut off. Fastify closes the
+ * connection after any body error, at once; a client still sending its body then gets a reset, which can
+ * discard the 413 before the client reads it (the fuzzer saw `write EPIPE` instead of the answer). Up to
+ * LIMITS.drainBodyBytes the connection is kept instead, and Node reads the rest of the body and throws it
+ * away, so the client reads its answer; a larger body is still cut off (RFC 9112 §9.6).
+ */
+export function drainsRefusedBody(request: FastifyRequest): boolean {
+  const { 'transfer-encoding': transferEncoding, 'content-length': contentLength } = request.headers;
+  if (transferEncoding !== undefined || contentLength === undefined || !/^\d+$/.test(contentLength)) {
+    return false;
+  }
+  const bytes = Number(contentLength);
+  return bytes > request.routeOptions.bodyLimit && bytes <= LIMITS.drainBodyBytes;
 }
 
 /** True when the request says it carries no body: no Transfer-Encoding and no or a zero Content-Length. */

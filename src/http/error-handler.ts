@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, bodyTooLargeError, internalError, validationError } from '../errors.ts';
 import { StoreUnavailableError } from '../store/store.ts';
+import { drainsRefusedBody } from './body.ts';
 import { failure } from './envelope.ts';
 import { notFound } from './not-found.ts';
 import { toViolations } from './validation.ts';
@@ -19,6 +20,8 @@ export function sendError(error: FastifyError, request: FastifyRequest, reply: F
   const apiError = toApiError(error, request);
   if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
   reply.header('cf-ray', request.id);
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && drainsRefusedBody(request))
+    reply.removeHeader('connection');
   return reply.status(apiError.status).headers(apiError.headers).send(failure(apiError.details));
 }
 

@@ -15,6 +15,11 @@ export const LIMITS = {
    * parse. A route that needs more (a bulk request) sets `bodyLimit` in its route options.
    */
   bodyBytes: 256 * 1024,
+  /**
+   * A body refused on its declared Content-Length alone, up to this size, is read and thrown away so that
+   * the client, still sending it, reads its 413 (http/body.ts); a larger one is cut off with the connection.
+   */
+  drainBodyBytes: 1024 * 1024,
   /** All request headers together (Node's default); more → 431. */
   headerBytes: 16 * 1024,
   /** Until the last header byte has arrived (slowloris); slower → 408. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Cloudflare from 'cloudflare';
+import { COMMAND_LINE } from '../src/audit/context.ts';
 import type { NewAuditEntry } from '../src/audit/model.ts';
 import {
   ACCOUNT,
@@ -51,16 +52,7 @@ const named: Record<string, NewAuditEntry> = {
     resource_type: 'api_token',
     resource_id: 'c'.repeat(32),
     revision: null,
-    actor_type: 'system',
-    actor_id: null,
-    actor_name: null,
-    actor_ip: null,
-    interface: 'CLI',
-    ray_id: null,
-    method: null,
-    uri: null,
-    status: null,
-    user_agent: null,
+    ...COMMAND_LINE,
     before: null,
     after: { id: 'c'.repeat(32), name: 'operator', accounts: null, permission: 'write' },
     at: '2026-07-01T12:00:00.000000000Z',
@@ -77,16 +69,8 @@ const named: Record<string, NewAuditEntry> = {
   }),
   rollout: auditEntry({
     resource_id: GROUP,
-    actor_type: 'system',
-    actor_id: null,
-    actor_name: null,
-    actor_ip: null,
+    ...COMMAND_LINE,
     interface: 'rollout',
-    ray_id: null,
-    method: null,
-    uri: null,
-    status: null,
-    user_agent: null,
     at: '2026-07-02T10:00:00.000000000Z',
   }),
   deleted: auditEntry({
@@ -101,16 +85,7 @@ const named: Record<string, NewAuditEntry> = {
     resource_type: 'api_key',
     resource_id: 'e'.repeat(32),
     revision: null,
-    actor_type: 'system',
-    actor_id: null,
-    actor_name: null,
-    actor_ip: null,
-    interface: 'CLI',
-    ray_id: null,
-    method: null,
-    uri: null,
-    status: null,
-    user_agent: null,
+    ...COMMAND_LINE,
     before: null,
     after: { id: 'e'.repeat(32), email: KEY_EMAIL, accounts: [ACCOUNT, OTHER_ACCOUNT], permission: 'read' },
     at: '2026-07-03T09:00:00.000000000Z',

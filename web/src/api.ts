@@ -21,6 +21,8 @@ export interface Success<T> {
   status: number;
   result: T;
   resultInfo?: ResultInfo;
+  /** The envelope's `messages` (a version-target lookup that finds nothing says why there). */
+  messages?: { code?: number; message: string }[];
 }
 
 export interface Failure {
@@ -94,7 +96,8 @@ export class Api {
     return this.request('DELETE', `${this.groups}/${encodeURIComponent(id)}`);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<Outcome<T>> {
+  /** Any API call with this session's token; the views' own modules (rollouts-api.ts…) build on it. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<Outcome<T>> {
     let response: Response;
     try {
       response = await fetch(path, {
@@ -130,6 +133,9 @@ export class Api {
         status: response.status,
         result: envelope.result as T,
         resultInfo: envelope.result_info as ResultInfo | undefined,
+        messages: Array.isArray(envelope.messages)
+          ? (envelope.messages as Success<T>['messages'])
+          : undefined,
       };
     }
     const errors = Array.isArray(envelope?.errors) ? (envelope.errors as ApiErrorItem[]) : [];

@@ -3,6 +3,7 @@
 import { Api } from './api.ts';
 import { h, replace } from './dom.ts';
 import { RingsView } from './rings.ts';
+import { otherPage, type PageName, type PageView, pageNav, placeInAddress } from './rollouts-pages.ts';
 import { clearSession, loadSession, type Session, saveSession } from './session.ts';
 import { signInView } from './sign-in.ts';
 import type { Access } from './wire.ts';
@@ -10,10 +11,16 @@ import type { Access } from './wire.ts';
 const main = document.getElementById('main') as HTMLElement;
 const sessionArea = document.getElementById('session') as HTMLElement;
 let rings: RingsView | null = null;
+/** The page on screen when it is not the rings (rollouts-pages.ts), and which page is shown. */
+let other: PageView | null = null;
+let shownPage: PageName | null = null;
 
 function showSignIn(notice?: string): void {
   rings?.dispose();
   rings = null;
+  other?.dispose();
+  other = null;
+  shownPage = null;
   replace(sessionArea);
   replace(main, signInView({ notice, onSignedIn: (session, access) => signIn(session, access) }));
   document.getElementById('token')?.focus();
@@ -40,9 +47,22 @@ async function showRings(session: Session, focusHeading: boolean, access?: Acces
     ),
     h('button', { type: 'button', class: 'button', onclick: () => signOut() }, 'Sign out'),
   );
+  rings?.dispose();
+  other?.dispose();
+  rings = null;
+  other = null;
+  const place = placeInAddress(location.hash);
+  shownPage = place.page;
+  const page = otherPage(place, new Api(session), (reason) => signOut(reason), access);
+  if (page) {
+    other = page;
+    replace(main, pageNav(place.page), page.root);
+    if ((await page.load()) && other === page) page.focusHeading();
+    return;
+  }
   const view = new RingsView(new Api(session), (reason) => signOut(reason), access);
   rings = view;
-  replace(main, view.root);
+  replace(main, pageNav('rings'), view.root);
   if (!(await view.load(1)) || rings !== view) return;
   const target = groupInAddress();
   if (target) await view.showGroup(target);
@@ -54,6 +74,12 @@ function groupInAddress(): string | null {
 }
 
 window.addEventListener('hashchange', () => {
+  const place = placeInAddress(location.hash);
+  const signedIn = loadSession();
+  if (signedIn && shownPage && (place.page !== shownPage || place.rollout)) {
+    void showRings(signedIn, true);
+    return;
+  }
   const target = groupInAddress();
   if (target && rings) void rings.showGroup(target);
 });

@@ -7,10 +7,12 @@ import type { Group } from './wire.ts';
 export interface CardActions {
   edit(group: Group): void;
   remove(group: Group): void;
+  /** Starts a rollout of this ring's versions to the rings after it (promote.ts). */
+  promote?(group: Group): void;
 }
 
-/** The card; without `actions` (a read-only token) it has no buttons at all. */
-export function ringCard(group: Group, actions: CardActions | null): HTMLElement {
+/** The card; without `actions` (a read-only token) it has no buttons at all. `extra`: e.g. its rollout. */
+export function ringCard(group: Group, actions: CardActions | null, extra: Node | null = null): HTMLElement {
   const titleId = `group-${group.id}-name`;
   return h(
     'article',
@@ -29,6 +31,7 @@ export function ringCard(group: Group, actions: CardActions | null): HTMLElement
       ),
     ),
     policyList(group.policy_ids ?? []),
+    extra,
     h(
       'div',
       { class: 'meta-block' },
@@ -78,5 +81,13 @@ function cardButtons(group: Group, actions: CardActions): HTMLElement {
       'Delete',
       hidden(` ${group.name}`),
     ),
+    actions.promote
+      ? h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => actions.promote?.(group) },
+          'Promote…',
+          hidden(` ${group.name}`),
+        )
+      : null,
   );
 }

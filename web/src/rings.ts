@@ -5,8 +5,12 @@ import { type Api, describeFailure, type Failure, isSignedOut } from './api.ts';
 import { confirmDelete } from './confirm-delete.ts';
 import { announce, h, hidden, replace } from './dom.ts';
 import { parseTimestamp, plural, relativeTime } from './format.ts';
+import { openPromoteDialog } from './promote.ts';
 import { ringCard } from './ring-card.ts';
 import { type FormValues, openRingDialog } from './ring-form.ts';
+import type { Rollout } from './rollout-types.ts';
+import { listAllGroups, listRollouts } from './rollouts-api.ts';
+import { ringRolloutNote } from './rollouts-ring.ts';
 import { type Access, type Group, MAX_PER_PAGE, type ResultInfo } from './wire.ts';
 
 export const PER_PAGE_CHOICES = [10, 25, 50, MAX_PER_PAGE];
@@ -21,6 +25,8 @@ export class RingsView {
   private perPage = DEFAULT_PER_PAGE;
   private groups: Group[] = [];
   private info: ResultInfo | null = null;
+  /** The account's rollouts, for the note on each ring a rollout is moving (none if they failed to load). */
+  private rollouts: Rollout[] = [];
   /** Bumped by every load, so a slow answer for an older page never overwrites a newer one. */
   private loadSeq = 0;
   /** What the user typed before following a conflict link, per group being edited (null: a new ring). */
@@ -92,10 +98,12 @@ export class RingsView {
         h('p', { class: 'state loading', role: 'status' }, h('span', { class: 'spinner' }), 'Loading rings…'),
       );
     }
-    const [outcome, access] = await Promise.all([
+    const [outcome, access, rollouts] = await Promise.all([
       this.api.listGroups(page, this.perPage),
       this.access ? null : this.api.getAccess(),
+      listRollouts(this.api),
     ]);
+    this.rollouts = rollouts.ok ? rollouts.result : [];
     if (seq !== this.loadSeq) return false;
     this.root.removeAttribute('aria-busy');
     const failed = !outcome.ok ? outcome : access && !access.ok ? access : null;
@@ -163,7 +171,17 @@ export class RingsView {
           start: first + 1,
           'aria-label': `Rings ${first + 1} to ${first + this.groups.length}`,
         },
-        this.groups.map((group) => h('li', {}, ringCard(group, this.writable ? this.cardActions : null))),
+        this.groups.map((group) =>
+          h(
+            'li',
+            {},
+            ringCard(
+              group,
+              this.writable ? this.cardActions : null,
+              ringRolloutNote(group.id, this.rollouts),
+            ),
+          ),
+        ),
       ),
       this.pager(total),
     );
@@ -172,7 +190,24 @@ export class RingsView {
   private readonly cardActions = {
     edit: (group: Group) => void this.edit(group),
     remove: (group: Group) => void this.remove(group),
+    promote: (group: Group) => void this.promote(group),
   };
+
+  /** Promote…: the dialog needs every ring to offer the ones after this one; a created rollout is shown. */
+  private async promote(group: Group): Promise<void> {
+    const groups = await listAllGroups(this.api);
+    if (!groups.ok) {
+      this.showLoadError(groups, this.page);
+      return;
+    }
+    const rollout = await openPromoteDialog(this.api, group, groups.result);
+    if (!rollout) {
+      this.cardButton(group.id, 'promote')?.focus();
+      return;
+    }
+    announce(`Rollout “${rollout.name}” started.`);
+    location.hash = `#rollout=${rollout.id}`;
+  }
 
   private emptyState(): HTMLElement {
     return h(
@@ -330,10 +365,10 @@ export class RingsView {
     else this.focusToolbar();
   }
 
-  private cardButton(groupId: string, action: 'edit' | 'delete'): HTMLButtonElement | null {
+  private cardButton(groupId: string, action: 'edit' | 'delete' | 'promote'): HTMLButtonElement | null {
     const card = document.getElementById(`group-${groupId}`);
     const buttons = card?.querySelectorAll<HTMLButtonElement>('.card-actions button');
-    return buttons?.[action === 'edit' ? 0 : 1] ?? null;
+    return buttons?.[{ edit: 0, delete: 1, promote: 2 }[action]] ?? null;
   }
 
   /** Brings a group's card on screen, loading the page that holds it, and gives it the focus. */

@@ -112,11 +112,11 @@ describe('waits', () => {
   test('parse the duration forms and describe them', () => {
     assert.equal(parseWait('0s'), 0);
     assert.equal(parseWait('24h'), 86_400);
-    assert.equal(parseWait(' 1h30m '), 5_400);
+    assert.equal(parseWait(' 90m '), 5_400);
     assert.equal(parseWait('2d'), 172_800);
-    for (const bad of ['', '24', 'h', '1.5h', '-1h', '1w']) assert.equal(parseWait(bad), null, bad);
+    for (const bad of ['', '24', 'h', '1.5h', '-1h', '1w', '1h30m']) assert.equal(parseWait(bad), null, bad);
     assert.equal(describeWait('0s'), 'no wait');
-    assert.equal(describeWait('1d1h1m1s'), '1 day 1 hour 1 minute 1 second');
+    assert.equal(describeWait('90061s'), '1 day 1 hour 1 minute 1 second');
     assert.equal(describeWait('90m'), '1 hour 30 minutes');
     assert.equal(describeWait('soon'), 'soon');
     assert.deepEqual([0, 1, 2].map(defaultWait), ['0s', '24h', '24h']);

@@ -185,7 +185,7 @@ class PromoteDialog {
       h(
         'p',
         { class: 'hint' },
-        'A wait like 0s, 30m, 24h or 2d, counted from when the ring before was changed (the first ring: from the start).',
+        'A wait like 0s, 30m, 24h or 7d, counted from when the ring before was changed (the first ring: from the start).',
       ),
       this.stages.map((row, index) =>
         h(

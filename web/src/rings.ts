@@ -9,7 +9,7 @@ import { openPromoteDialog } from './promote.ts';
 import { ringCard } from './ring-card.ts';
 import { type FormValues, openRingDialog } from './ring-form.ts';
 import type { Rollout } from './rollout-types.ts';
-import { listAllGroups, listRollouts } from './rollouts-api.ts';
+import { listAllGroups, unfinishedRollouts } from './rollouts-api.ts';
 import { ringRolloutNote } from './rollouts-ring.ts';
 import { type Access, type Group, MAX_PER_PAGE, type ResultInfo } from './wire.ts';
 
@@ -101,9 +101,9 @@ export class RingsView {
     const [outcome, access, rollouts] = await Promise.all([
       this.api.listGroups(page, this.perPage),
       this.access ? null : this.api.getAccess(),
-      listRollouts(this.api),
+      unfinishedRollouts(this.api),
     ]);
-    this.rollouts = rollouts.ok ? rollouts.result : [];
+    this.rollouts = rollouts;
     if (seq !== this.loadSeq) return false;
     this.root.removeAttribute('aria-busy');
     const failed = !outcome.ok ? outcome : access && !access.ok ? access : null;

@@ -6,7 +6,7 @@ import type { Group, VersionConfig } from './wire.ts';
 
 export type RolloutAction = 'pause' | 'resume' | 'abort' | 'rollback';
 
-/** States in which a rollout can still apply a stage (docs/contract.md §8.5). */
+/** States of a rollout that has not finished: it may still apply a stage (once resumed, if paused). */
 export const ACTIVE_STATES: readonly RolloutState[] = ['scheduled', 'running', 'paused'];
 
 const STATE_LABELS: Record<RolloutState, string> = {
@@ -28,8 +28,10 @@ export function isActive(rollout: Rollout): boolean {
 }
 
 /**
- * The transitions a rollout allows, in button order: pause a scheduled or running one, resume a paused
- * one, abort any active one, roll back one that applied at least one stage and is not rolled back yet.
+ * The transitions a rollout allows (the server's rules, src/rollouts/plan.ts), in button order: pause a
+ * scheduled or running one, resume a paused one, abort an unfinished one, and roll back one that applied
+ * at least one stage and is not rolled back yet (the server would also roll back one that applied none,
+ * which changes nothing: no button for that).
  */
 export function allowedActions(rollout: Rollout): RolloutAction[] {
   const actions: RolloutAction[] = [];
@@ -77,14 +79,10 @@ export function stageView(stage: RolloutStage, rollout: Rollout): StageView {
 
 const UNIT_SECONDS: Record<string, number> = { d: 86_400, h: 3_600, m: 60, s: 1 };
 
-/** "24h", "1h30m", "0s", "2d" → seconds; null for anything else (the API decides what it accepts). */
+/** "24h", "30m", "0s", "7d" (the API's form: one number, one unit) → seconds; null for anything else. */
 export function parseWait(text: string): number | null {
-  const trimmed = text.trim();
-  if (!/^(\d+[dhms])+$/.test(trimmed)) return null;
-  let seconds = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([dhms])/g))
-    seconds += Number(amount) * (UNIT_SECONDS[unit as string] ?? 0);
-  return seconds;
+  const match = /^(\d{1,9})([dhms])$/.exec(text.trim());
+  return match ? Number(match[1]) * (UNIT_SECONDS[match[2] as string] ?? 0) : null;
 }
 
 /** "24h" → "24 hours", "0s" → "no wait". */

@@ -42,6 +42,8 @@ export class RolloutsView {
   private rollouts: Rollout[] = [];
   private names = new Map<string, string>();
   private filter: RolloutState | 'all' = 'all';
+  /** How many there are in all: only the newest page is shown. */
+  private total = 0;
   private loadSeq = 0;
   private busy = false;
   private readonly heading = h('h1', { id: 'rollouts-title', tabindex: '-1' }, 'Rollouts');
@@ -129,6 +131,7 @@ export class RolloutsView {
     if (access?.ok) this.access = access.result;
     this.names = new Map(groups.result.map((group) => [group.id, group.name]));
     this.rollouts = [...rollouts.result].sort((a, b) => b.created_at.localeCompare(a.created_at));
+    this.total = rollouts.resultInfo?.total_count ?? this.rollouts.length;
     this.render();
     return true;
   }
@@ -179,7 +182,11 @@ export class RolloutsView {
   private render(): void {
     this.readOnlyNote.hidden = this.access === null || this.writable;
     const count = this.rollouts.length;
-    this.summary.textContent = count ? `${plural(count, 'rollout', 'rollouts')}, newest first` : '';
+    this.summary.textContent = !count
+      ? ''
+      : this.total > count
+        ? `The newest ${count} of ${plural(this.total, 'rollout', 'rollouts')}`
+        : `${plural(count, 'rollout', 'rollouts')}, newest first`;
     if (!count) {
       replace(this.body, this.emptyState());
       return;

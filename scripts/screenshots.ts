@@ -12,6 +12,7 @@ import {
   startDashboardServer,
 } from '../test/support/browser.ts';
 import { ROOT, runCli } from '../test/support/server.ts';
+import { shootRollouts } from './screenshots-rollouts.ts';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     await narrow.close();
 
     await shootReadOnly(browser, server);
+    await shootRollouts(browser, server, ACCOUNT, policy(1), shoot);
   } finally {
     await browser?.close();
     await server.stop();

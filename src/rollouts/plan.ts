@@ -141,19 +141,19 @@ export function applyDueStage(at: string): RolloutStep {
         const reason = `deployment group ${stage.deployment_group_id} of stage ${index + 1} no longer exists; resume skips the stage`;
         return { rollout: updated(rollout, { state: 'paused', state_reason: reason }), rings: [] };
       }
-      return applyStage(rollout, index, ring);
+      return applyStage(rollout, index, ring, at);
     },
   };
 }
 
-function applyStage(rollout: Rollout, index: number, ring: StoredGroup): RolloutWrite {
+/** The stage applied at `appliedAt` (the tick's instant, so that the next one is due exactly its wait later). */
+function applyStage(rollout: Rollout, index: number, ring: StoredGroup, appliedAt: string): RolloutWrite {
   const { entries, replaced } = merge(ring.group.version_config, rollout.version_config);
   if (entries.length > MAX_VERSION_CONFIG_ENTRIES) {
     const reason = `stage ${index + 1} would give deployment group ${ring.group.id} more than ${MAX_VERSION_CONFIG_ENTRIES} version_config entries`;
     return { rollout: updated(rollout, { state: 'failed', state_reason: reason }), rings: [] };
   }
   const next = changed(ring.group, { ...ring.group, version_config: entries });
-  const appliedAt = formatTimestamp(nowNanos());
   const stages = rollout.stages.map((stage, i): Stage => {
     if (i === index) return { ...stage, state: 'applied', applied_at: appliedAt, replaced };
     if (i === index + 1) return { ...stage, due_at: dueAfter(appliedAt, stage.wait) };

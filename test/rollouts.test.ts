@@ -156,7 +156,10 @@ for (const backend of backends) {
       environments.map((target_environment) => ({ target_environment, version }));
 
     async function rolloutEntries(groupId: string): Promise<Json[]> {
-      const history = await call('GET', `/ringmaster/v1/accounts/${ACCOUNT}/deployment-groups/${groupId}/history`);
+      const history = await call(
+        'GET',
+        `/ringmaster/v1/accounts/${ACCOUNT}/deployment-groups/${groupId}/history`,
+      );
       return history.body.result.filter((entry: Json) => entry.actor.interface === 'rollout');
     }
 
@@ -196,7 +199,14 @@ for (const backend of backends) {
         { target_environment: 'windows', version: OLD },
         { target_environment: 'macos', version: null },
       ]);
-      assert.equal(now.stages[1].due_at, at(BigInt(Date.parse(now.stages[0].applied_at)) * 1_000_000n + HOUR + BigInt(now.stages[0].applied_at.slice(23, 29))));
+      assert.equal(
+        now.stages[1].due_at,
+        at(
+          BigInt(Date.parse(now.stages[0].applied_at)) * 1_000_000n +
+            HOUR +
+            BigInt(now.stages[0].applied_at.slice(23, 29)),
+        ),
+      );
       const first = await group(rings[0].id);
       assert.deepEqual(first.version_config, versions(['windows', 'macos']));
       assert.deepEqual((await group(rings[1].id)).version_config, rings[1].version_config);
@@ -425,7 +435,11 @@ for (const backend of backends) {
         rules.body.errors.map((error: Json) => error.source.pointer),
         ['/start_at', '/stages/0/wait', '/stages/1/deployment_group_id'],
       );
-      const none = await call('POST', rolloutsUrl(), { name: 'n', version_config: versions(['windows']), stages: [] });
+      const none = await call('POST', rolloutsUrl(), {
+        name: 'n',
+        version_config: versions(['windows']),
+        stages: [],
+      });
       assert.equal(none.body.errors[0].source.pointer, '/stages');
       const tooMany = await call('POST', rolloutsUrl(), {
         name: 'n',
@@ -434,7 +448,10 @@ for (const backend of backends) {
       });
       assert.equal(tooMany.body.errors[0].source.pointer, '/stages');
       // A ring of another account is no ring of this one.
-      const other = await call('POST', groupsUrl(OTHER_ACCOUNT), { name: 'o', version_config: versions(['windows']) });
+      const other = await call('POST', groupsUrl(OTHER_ACCOUNT), {
+        name: 'o',
+        version_config: versions(['windows']),
+      });
       const foreign = await call('POST', rolloutsUrl(), {
         name: 'foreign',
         version_config: versions(['windows']),

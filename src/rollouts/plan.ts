@@ -249,13 +249,12 @@ export function rollback(audit: AuditContext): RolloutStep {
         }
         const entries = restore(ring.group.version_config, stage.replaced ?? []);
         const next = changed(ring.group, { ...ring.group, version_config: entries });
-        if (next !== ring.group) rings.push({ current: ring, next, audit: { context: audit, action: 'revert' } });
+        if (next !== ring.group)
+          rings.push({ current: ring, next, audit: { context: audit, action: 'revert' } });
         stages[i] = { ...stage, state: 'rolled_back' };
       }
       const reason =
-        missing.length === 0
-          ? null
-          : `not restored: deployment group ${missing.join(', ')} no longer exists`;
+        missing.length === 0 ? null : `not restored: deployment group ${missing.join(', ')} no longer exists`;
       return { rollout: updated(rollout, { state: 'rolled_back', state_reason: reason, stages }), rings };
     },
   };

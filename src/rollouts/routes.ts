@@ -53,7 +53,11 @@ export function registerRolloutRoutes(
     },
     async (request) => {
       const { page, per_page: perPage, state } = request.query;
-      const { rollouts, total } = await service.list(request.params.account_id, pageRequest(page, perPage), state);
+      const { rollouts, total } = await service.list(
+        request.params.account_id,
+        pageRequest(page, perPage),
+        state,
+      );
       return okPage(rollouts, resultInfo(page, perPage, rollouts.length, total));
     },
   );
@@ -104,7 +108,12 @@ export function registerRolloutRoutes(
       },
       async (request) =>
         ok(
-          await service.act(request.params.account_id, request.params.rollout_id, action, requestAudit(request)),
+          await service.act(
+            request.params.account_id,
+            request.params.rollout_id,
+            action,
+            requestAudit(request),
+          ),
         ),
     );
     rejectOtherMethods(app, `${ITEM}/${action}`, ['POST']);

@@ -62,7 +62,10 @@ export class RolloutService {
     if (startAt === undefined) {
       violations.push({ pointer: '/start_at', message: 'start_at is not a real date and time' });
     } else if (startAt - at > MAX_WAIT) {
-      violations.push({ pointer: '/start_at', message: `start_at must be at most ${MAX_WAIT_DAYS} days ahead` });
+      violations.push({
+        pointer: '/start_at',
+        message: `start_at must be at most ${MAX_WAIT_DAYS} days ahead`,
+      });
     }
     const rings = await Promise.all(
       body.stages.map((stage) => this.store.getDeploymentGroup(accountId, stage.deployment_group_id)),

@@ -121,5 +121,12 @@ export function rolloutUpdateValues(rollout: Rollout): unknown[] {
 }
 
 export function stageUpdateValues(rolloutId: string, position: number, stage: Stage): unknown[] {
-  return [stage.state, stage.due_at, stage.applied_at, encode('replaced', stage.replaced), rolloutId, position];
+  return [
+    stage.state,
+    stage.due_at,
+    stage.applied_at,
+    encode('replaced', stage.replaced),
+    rolloutId,
+    position,
+  ];
 }

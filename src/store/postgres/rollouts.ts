@@ -20,8 +20,8 @@ import {
   toRollout,
 } from '../rollout-rows.ts';
 import { auditValues, type Row, toStoredGroup, updateValues } from '../rows.ts';
-import type { PageRequest, RolloutPage, RolloutStep, RolloutWrite, StoredGroup } from '../store.ts';
 import { selectGroups } from '../sql.ts';
+import type { PageRequest, RolloutPage, RolloutStep, RolloutWrite, StoredGroup } from '../store.ts';
 import { pipeline } from './pipeline.ts';
 import { SQL as GROUP_SQL } from './statements.ts';
 
@@ -49,7 +49,10 @@ export class PostgresRollouts {
       check(await active(client, accountId));
       await pipeline(client, [
         { text: SQL.insertRollout, values: rolloutValues(accountId, rollout) },
-        ...rollout.stages.map((stage, i) => ({ text: SQL.insertStage, values: stageValues(rollout.id, i, stage) })),
+        ...rollout.stages.map((stage, i) => ({
+          text: SQL.insertStage,
+          values: stageValues(rollout.id, i, stage),
+        })),
         'COMMIT',
       ]);
     });
@@ -71,7 +74,10 @@ export class PostgresRollouts {
 
   change(accountId: string, rolloutId: string, step: RolloutStep): Promise<Rollout | undefined> {
     return this.transaction(async (client) => {
-      const [, locked] = await pipeline(client, ['BEGIN', { text: LOCK_ROLLOUT, values: [rolloutId, accountId] }]);
+      const [, locked] = await pipeline(client, [
+        'BEGIN',
+        { text: LOCK_ROLLOUT, values: [rolloutId, accountId] },
+      ]);
       const rollout = await loaded(client, locked?.rows ?? []);
       if (!rollout) {
         await client.query('ROLLBACK');
@@ -87,7 +93,8 @@ export class PostgresRollouts {
       const stage = due?.rows[0] as Row | undefined;
       const accountId = stage?.account_id as string;
       // A user's pause or abort holding the rollout is let finish: the stage is looked at again next tick.
-      const taken = stage && (await client.query({ text: TAKE_ROLLOUT, values: [stage.rollout_id, accountId] }));
+      const taken =
+        stage && (await client.query({ text: TAKE_ROLLOUT, values: [stage.rollout_id, accountId] }));
       const rollout = taken ? await loaded(client, taken.rows) : undefined;
       if (!rollout) {
         await client.query('ROLLBACK');
@@ -99,9 +106,15 @@ export class PostgresRollouts {
 }
 
 /** Locks what the step names, runs it, writes its result and commits (rolls back if it changed nothing). */
-async function run(client: PoolClient, accountId: string, rollout: Rollout, step: RolloutStep): Promise<Rollout> {
+async function run(
+  client: PoolClient,
+  accountId: string,
+  rollout: Rollout,
+  step: RolloutStep,
+): Promise<Rollout> {
   const ids = step.rings(rollout);
-  const ringRows = ids.length === 0 ? [] : (await client.query<Row>({ text: LOCK_RINGS, values: [accountId, ids] })).rows;
+  const ringRows =
+    ids.length === 0 ? [] : (await client.query<Row>({ text: LOCK_RINGS, values: [accountId, ids] })).rows;
   if (step.others) await client.query({ text: LOCK_ACCOUNT, values: [accountId] });
   const others = step.others ? await active(client, accountId) : [];
   const rings = new Map<string, StoredGroup>(ringRows.map((row) => [row.id as string, toStoredGroup(row)]));
@@ -117,13 +130,19 @@ async function run(client: PoolClient, accountId: string, rollout: Rollout, step
 function writes(accountId: string, before: Rollout, { rollout, rings }: RolloutWrite): QueryConfig[] {
   const statements: QueryConfig[] = [{ text: SQL.updateRollout, values: rolloutUpdateValues(rollout) }];
   for (const i of changedStages(before, rollout)) {
-    statements.push({ text: SQL.updateStage, values: stageUpdateValues(rollout.id, i, rollout.stages[i] as never) });
+    statements.push({
+      text: SQL.updateStage,
+      values: stageUpdateValues(rollout.id, i, rollout.stages[i] as never),
+    });
   }
   for (const { current, next, audit } of rings) {
     const stored = { group: next, revision: current.revision + 1 };
     statements.push(
       { ...GROUP_SQL.updateGroup, values: [...updateValues(next, stored.revision), next.id, accountId] },
-      { ...GROUP_SQL.insertAudit, values: auditValues(groupEntry(accountId, audit, 'update', current, stored)) },
+      {
+        ...GROUP_SQL.insertAudit,
+        values: auditValues(groupEntry(accountId, audit, 'update', current, stored)),
+      },
     );
   }
   return statements;

@@ -42,9 +42,16 @@ export class SqliteRollouts {
 
   list(accountId: string, { limit, offset }: PageRequest, state?: RolloutState): RolloutPage {
     const filter = state === undefined ? [] : [state];
-    const total = Number((this.prepare(SQL.count(state !== undefined)).get(accountId, ...filter) as Row).total);
+    const total = Number(
+      (this.prepare(SQL.count(state !== undefined)).get(accountId, ...filter) as Row).total,
+    );
     if (offset >= total) return { rollouts: [], total };
-    const rows = this.prepare(SQL.list(state !== undefined)).all(accountId, ...filter, limit, offset) as Row[];
+    const rows = this.prepare(SQL.list(state !== undefined)).all(
+      accountId,
+      ...filter,
+      limit,
+      offset,
+    ) as Row[];
     return { rollouts: rows.map((row) => this.withStages(row)), total };
   }
 

@@ -117,10 +117,14 @@ export const COMMANDS: Command[] = [
     path: ['tokens', 'create'],
     summary: 'create an API token; prints the secret alone on stdout',
     usage:
-      '(--account <id>… | --all-accounts) --permission read|write [--name <name>] [--expires-in <duration>]',
+      '(--account <id>… | --all-accounts) --permission read|write|targets [--name <name>] [--expires-in <duration>]',
     options: {
       ...GRANT,
-      permission: { type: 'string', value: 'read|write', description: 'Zero Trust Read or Write' },
+      permission: {
+        type: 'string',
+        value: 'read|write|targets',
+        description: 'Zero Trust Read or Write, or Version Targets Read (only the version targets)',
+      },
     },
     load: async () => (await import('./tokens.ts')).create,
   },

@@ -12,6 +12,7 @@ import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
+import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   auditValues,
@@ -48,6 +49,7 @@ import {
 import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
+import { GroupNotifications } from './notifications.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './open.ts';
 import { pipeline } from './pipeline.ts';
 import { claimPolicies } from './policies.ts';
@@ -63,15 +65,21 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres';
+  /** Group changes, for the version targets (changes.ts): own writes, and others' by notification. */
+  private readonly changes = new ChangeFeed();
+  private readonly notifications: GroupNotifications;
 
   /** `pool` comes from openPostgresPool(): configured and migrated. */
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.notifications = new GroupNotifications(pool, this.changes);
+  }
 
   async ping(): Promise<void> {
     await this.query({ text: 'SELECT 1' });
   }
 
   async close(): Promise<void> {
+    await this.notifications.stop();
     await this.pool.end();
   }
 
@@ -91,6 +99,15 @@ export class PostgresStore implements Store {
   }
 
   createDeploymentGroup(
+    accountId: string,
+    group: DeploymentGroup,
+    audit: Audit,
+    idempotency?: IdempotencyRequest,
+  ): Promise<CreateOutcome> {
+    return this.changes.after(accountId, this.create(accountId, group, audit, idempotency));
+  }
+
+  private create(
     accountId: string,
     group: DeploymentGroup,
     audit: Audit,
@@ -117,7 +134,7 @@ export class PostgresStore implements Store {
   }
 
   restoreDeploymentGroup(accountId: string, group: DeploymentGroup, audit: Audit): Promise<StoredGroup> {
-    return this.transaction(async (client) => {
+    return this.changed(accountId, async (client) => {
       const [, last] = await pipeline(client, [
         'BEGIN',
         { ...SQL.lastRevision, values: [accountId, group.id] },
@@ -141,7 +158,7 @@ export class PostgresStore implements Store {
     change: GroupChange,
     audit: Audit,
   ): Promise<StoredGroup | undefined> {
-    return this.transaction(async (client) => {
+    return this.changed(accountId, async (client) => {
       const current = await lockGroup(client, accountId, groupId);
       if (!current) return undefined;
       const next = change(current);
@@ -169,7 +186,7 @@ export class PostgresStore implements Store {
     audit: Audit,
     check?: DeleteCheck,
   ): Promise<boolean> {
-    return this.transaction(async (client) => {
+    return this.changed(accountId, async (client) => {
       const current = await lockGroup(client, accountId, groupId);
       if (!current) return false;
       check?.(current);
@@ -181,6 +198,26 @@ export class PostgresStore implements Store {
       ]);
       return committed(audit, true);
     });
+  }
+
+  async accountGroups(accountId: string): Promise<StoredGroup[]> {
+    return (await this.query<Row>(SQL.accountGroups, [accountId])).rows.map(toStoredGroup);
+  }
+
+  async groupFingerprints(accountIds: string[]): Promise<Map<string, string>> {
+    const { rows } = await this.query<FingerprintRow>(SQL.groupFingerprints, [accountIds]);
+    const parts = (r: FingerprintRow) => groupFingerprint(Number(r.groups), Number(r.revisions), r.latest);
+    return new Map(rows.map((r) => [r.account_id, parts(r)]));
+  }
+
+  /** Own writes are announced when they commit; other processes' by their NOTIFY (notifications.ts). */
+  watchGroupChanges(listener: GroupChangeListener): () => void {
+    const unsubscribe = this.changes.subscribe(listener);
+    this.notifications.start();
+    return () => {
+      unsubscribe();
+      if (!this.changes.watched) void this.notifications.stop();
+    };
   }
 
   async groupHistory(
@@ -287,7 +324,10 @@ export class PostgresStore implements Store {
     { replace = false }: ImportOptions = {},
   ): Promise<ImportCounts> {
     // Never retried: the first attempt consumed the records.
-    return this.transaction((client) => importRecords(client, records, replace), 1);
+    return this.changes.after(
+      null,
+      this.transaction((client) => importRecords(client, records, replace), 1),
+    );
   }
 
   /**
@@ -308,6 +348,11 @@ export class PostgresStore implements Store {
     }
     await claimPolicies(client, accountId, group.id, policyIds, first);
     await pipeline(client, last);
+  }
+
+  /** A group write in a transaction (see transaction()), announced to the change feed once settled. */
+  private changed<T>(accountId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.changes.after(accountId, this.transaction(work));
   }
 
   /** One statement on any pooled connection (autocommit). */
@@ -364,6 +409,13 @@ export class PostgresStore implements Store {
       return result;
     }
   }
+}
+
+interface FingerprintRow {
+  account_id: string;
+  groups: string;
+  revisions: string;
+  latest: string | null;
 }
 
 function auditInsert(entry: NewAuditEntry): QueryConfig {

@@ -254,6 +254,18 @@ export const COMMANDS: Command[] = [
     load: async () => (await import('./groups.ts')).revert,
   },
   {
+    path: ['targets', 'get'],
+    summary: 'the version a device on a policy and environment should get (docs/contract.md §8.4)',
+    usage: '--policy <id> --env <environment> [--account <id>] [--json] [connection options]',
+    options: {
+      ...CONNECTION,
+      policy: { type: 'string', value: '<id>', description: 'the device’s policy (profile) ID' },
+      env: { type: 'string', value: '<environment>', description: 'its environment, e.g. windows' },
+    },
+    details: `A Version Targets Read token (tokens create --permission targets) is enough. ${GROUPS_DETAILS}`,
+    load: async () => (await import('./targets.ts')).get,
+  },
+  {
     path: ['audit', 'list'],
     summary: 'print the audit trail from the database, newest first',
     usage: '[--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]',
@@ -284,4 +296,5 @@ export const COMMAND_GROUPS: Record<string, string> = {
   db: 'the database: schema, backups',
   groups: 'deployment groups on a running server, through its API (the official cloudflare SDK)',
   audit: 'the audit trail in the database',
+  targets: 'version targets on a running server, through its API',
 };

@@ -117,10 +117,14 @@ export const COMMANDS: Command[] = [
     path: ['tokens', 'create'],
     summary: 'create an API token; prints the secret alone on stdout',
     usage:
-      '(--account <id>… | --all-accounts) --permission read|write [--name <name>] [--expires-in <duration>]',
+      '(--account <id>… | --all-accounts) --permission read|write|targets [--name <name>] [--expires-in <duration>]',
     options: {
       ...GRANT,
-      permission: { type: 'string', value: 'read|write', description: 'Zero Trust Read or Write' },
+      permission: {
+        type: 'string',
+        value: 'read|write|targets',
+        description: 'Zero Trust Read or Write, or Version Targets Read (only the version targets)',
+      },
     },
     load: async () => (await import('./tokens.ts')).create,
   },
@@ -250,6 +254,18 @@ export const COMMANDS: Command[] = [
     load: async () => (await import('./groups.ts')).revert,
   },
   {
+    path: ['targets', 'get'],
+    summary: 'the version a device on a policy and environment should get (docs/contract.md §8.4)',
+    usage: '--policy <id> --env <environment> [--account <id>] [--json] [connection options]',
+    options: {
+      ...CONNECTION,
+      policy: { type: 'string', value: '<id>', description: 'the device’s policy (profile) ID' },
+      env: { type: 'string', value: '<environment>', description: 'its environment, e.g. windows' },
+    },
+    details: `A Version Targets Read token (tokens create --permission targets) is enough. ${GROUPS_DETAILS}`,
+    load: async () => (await import('./targets.ts')).get,
+  },
+  {
     path: ['audit', 'list'],
     summary: 'print the audit trail from the database, newest first',
     usage: '[--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]',
@@ -280,4 +296,5 @@ export const COMMAND_GROUPS: Record<string, string> = {
   db: 'the database: schema, backups',
   groups: 'deployment groups on a running server, through its API (the official cloudflare SDK)',
   audit: 'the audit trail in the database',
+  targets: 'version targets on a running server, through its API',
 };

@@ -112,7 +112,7 @@ export async function remove({ values, positionals }: Parsed): Promise<void> {
 }
 
 /** The SDK client from flags, or the SDK's own environment variables. */
-function connect(values: Values) {
+export function connect(values: Values) {
   const settings = loadClientSettings();
   const baseURL = (values['base-url'] as string | undefined) ?? settings.baseUrl ?? DEFAULT_BASE_URL;
   const apiToken = (values.token as string | undefined) ?? settings.apiToken;
@@ -125,7 +125,7 @@ function connect(values: Values) {
 }
 
 /** Ringmaster's own routes (/ringmaster/v1) on the server that the base URL (…/client/v4) names. */
-function extensionsBase(baseURL: string): string {
+export function extensionsBase(baseURL: string): string {
   return baseURL.replace(/\/client\/v4\/?$/, EXTENSIONS_PREFIX);
 }
 
@@ -217,7 +217,7 @@ function readGroupFile(file: string): GroupFields {
 }
 
 /** Runs an SDK call, turning its failures into the API's own messages and distinct exit codes. */
-async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
+export async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
@@ -254,7 +254,7 @@ async function confirm(question: string): Promise<void> {
   if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('not deleted', 1);
 }
 
-function print<T>(json: unknown, value: T, render: (value: T) => string): void {
+export function print<T>(json: unknown, value: T, render: (value: T) => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : render(value));
 }
 

@@ -1,0 +1,166 @@
+// Version targets served from memory (docs/contract.md §8.4). Each process holds the resolved targets of
+// the accounts asked about (loaded on first use, least recently used dropped past MAX_HELD_POLICIES) and
+// refreshes them when the account's groups change, through the store's one change feed
+// (store/changes.ts): its own writes as they commit, other processes' as the backend learns of them, and
+// a periodic comparison of fingerprints behind both. A refresh first compares the account's fingerprint
+// with the one it holds and reloads only when they differ, so a repeated or stray signal costs one small
+// query. A request for an account being refreshed waits for the refresh: after a write is answered, no
+// request of this process sees the state before it.
+import { groupFingerprint } from '../store/changes.ts';
+import type { Store } from '../store/store.ts';
+import { AccountTargets } from './resolution.ts';
+
+/**
+ * Policies held across accounts before the least recently used accounts are dropped: 1,000,000 held
+ * policies take ~150 MiB (docs/performance.md). An account larger than this is still held, alone.
+ */
+export const MAX_HELD_POLICIES = 1_200_000;
+/** The periodic check behind the notifications: a change is seen within this plus one reload. */
+export const CHECK_INTERVAL_MS = 500;
+
+interface Held {
+  targets?: AccountTargets;
+  /** The refresh in flight; requests for the account wait for it. */
+  refresh?: Promise<AccountTargets>;
+  /** A change was announced while the refresh ran (which may have read before it): run once more. */
+  again: boolean;
+}
+
+export interface TargetsCacheOptions {
+  maxHeldPolicies?: number;
+  checkIntervalMs?: number;
+}
+
+export class TargetsCache {
+  /** In least-recently-used order: a use moves the account to the end. */
+  private readonly held = new Map<string, Held>();
+  private heldPolicies = 0;
+  private readonly maxHeldPolicies: number;
+  private readonly checkIntervalMs: number;
+  private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+
+  constructor(
+    private readonly store: Store,
+    options: TargetsCacheOptions = {},
+  ) {
+    this.maxHeldPolicies = options.maxHeldPolicies ?? MAX_HELD_POLICIES;
+    this.checkIntervalMs = options.checkIntervalMs ?? CHECK_INTERVAL_MS;
+  }
+
+  /** Starts following changes; until then nothing is held for long (each use loads). */
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.store.watchGroupChanges((accountId) => this.changed(accountId));
+    this.timer = setInterval(() => void this.check(), this.checkIntervalMs).unref();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    clearInterval(this.timer);
+    this.held.clear();
+    this.heldPolicies = 0;
+  }
+
+  /** The account's targets, as of every change this process has been told of. */
+  get(accountId: string): Promise<AccountTargets> | AccountTargets {
+    const held = this.held.get(accountId);
+    if (held === undefined) {
+      const fresh: Held = { again: false };
+      this.held.set(accountId, fresh);
+      return this.refresh(accountId, fresh, false);
+    }
+    this.held.delete(accountId);
+    this.held.set(accountId, held);
+    if (!this.unsubscribe) return this.refresh(accountId, held, false);
+    return held.refresh ?? (held.targets as AccountTargets);
+  }
+
+  /** Policies held across accounts (for the benchmark and tests). */
+  get size(): { accounts: number; policies: number } {
+    return { accounts: this.held.size, policies: this.heldPolicies };
+  }
+
+  private changed(accountId: string | null): void {
+    if (accountId === null) {
+      void this.check();
+      return;
+    }
+    const held = this.held.get(accountId);
+    if (held !== undefined) void this.refresh(accountId, held, true).catch(() => undefined);
+  }
+
+  /** The fallback: reloads every held account whose fingerprint is no longer the one it was built from. */
+  private async check(): Promise<void> {
+    if (this.checking) return;
+    const ready = [...this.held].filter(([, held]) => held.refresh === undefined && held.targets);
+    if (ready.length === 0) return;
+    this.checking = true;
+    try {
+      const fingerprints = await this.store.groupFingerprints(ready.map(([accountId]) => accountId));
+      for (const [accountId, held] of ready) {
+        const now = fingerprints.get(accountId) ?? groupFingerprint(0, 0, null);
+        if (this.held.get(accountId) !== held || now === held.targets?.fingerprint) continue;
+        void this.refresh(accountId, held, false).catch(() => undefined);
+      }
+    } catch {
+      // The store is unavailable: requests see that themselves; the next check tries again.
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** Runs (or, if one runs, repeats) the account's refresh; `verify` compares fingerprints first. */
+  private refresh(accountId: string, held: Held, verify: boolean): Promise<AccountTargets> {
+    if (held.refresh) {
+      held.again = true;
+      return held.refresh;
+    }
+    held.refresh = this.load(accountId, held, verify).finally(() => {
+      held.refresh = undefined;
+    });
+    return held.refresh;
+  }
+
+  private async load(accountId: string, held: Held, verify: boolean): Promise<AccountTargets> {
+    try {
+      let targets = held.targets;
+      do {
+        held.again = false;
+        if (!targets || !verify || !(await this.unchanged(accountId, targets))) {
+          targets = new AccountTargets(await this.store.accountGroups(accountId));
+        }
+        verify = true;
+      } while (held.again);
+      this.keep(accountId, held, targets);
+      return targets;
+    } catch (error) {
+      // Never serve what may be stale: the next request loads again.
+      this.drop(accountId, held);
+      throw error;
+    }
+  }
+
+  private async unchanged(accountId: string, targets: AccountTargets): Promise<boolean> {
+    const fingerprints = await this.store.groupFingerprints([accountId]);
+    return (fingerprints.get(accountId) ?? groupFingerprint(0, 0, null)) === targets.fingerprint;
+  }
+
+  private keep(accountId: string, held: Held, targets: AccountTargets): void {
+    if (this.held.get(accountId) !== held) return; // dropped meanwhile
+    this.heldPolicies += targets.size - (held.targets?.size ?? 0);
+    held.targets = targets;
+    for (const [other, otherHeld] of this.held) {
+      if (this.heldPolicies <= this.maxHeldPolicies) break;
+      if (other !== accountId && otherHeld.refresh === undefined) this.drop(other, otherHeld);
+    }
+  }
+
+  private drop(accountId: string, held: Held): void {
+    if (this.held.get(accountId) !== held) return;
+    this.held.delete(accountId);
+    this.heldPolicies -= held.targets?.size ?? 0;
+  }
+}

@@ -44,7 +44,7 @@ const rollout = (state: Rollout['state'], stages: RolloutStage[], extra: Partial
   version_config: [{ target_environment: 'windows', version: '2026.6.822.1' }],
   start_at: T0,
   stages,
-  created_by: { type: 'token', id: 't1', name: 'ci' },
+  created_by: { type: 'user', id: 't1', name: 'ci', email: null },
   created_at: T0,
   updated_at: T0,
   ...extra,

@@ -40,6 +40,9 @@ const TYPES: [name: string, from: string, locate: Locate][] = [
     (d) => result(d, 'user-api-tokens-verify-token'),
   ],
   ['Access', 'get-account-access → result', (d) => result(d, 'get-account-access')],
+  ['Rollout', 'get-rollout → result', (d) => result(d, 'get-rollout')],
+  ['RolloutCreate', 'create-rollout → body', (d) => body(d, 'create-rollout')],
+  ['VersionTarget', 'resolve-version-targets → result[]', (d) => result(d, 'resolve-version-targets')],
 ];
 
 /** The constants wire.ts exports. */

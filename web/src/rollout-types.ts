@@ -1,48 +1,8 @@
-// The rollout and version-target shapes the dashboard uses (docs/contract.md §8.4, §8.5).
-import type { VersionConfig } from './wire.ts';
+// Names for the parts of the rollout shapes the dashboard uses; the shapes themselves are generated from
+// the OpenAPI document into wire.ts (docs/contract.md §8.4, §8.5).
+import type { Rollout } from './wire.ts';
 
-export type RolloutState =
-  | 'scheduled'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'aborted'
-  | 'rolled_back'
-  | 'failed';
-export type StageState = 'pending' | 'applied' | 'skipped' | 'rolled_back';
-
-export interface RolloutStage {
-  deployment_group_id: string;
-  wait: string;
-  state: StageState;
-  due_at: string | null;
-  applied_at: string | null;
-  replaced: VersionConfig[] | null;
-}
-
-export interface Rollout {
-  id: string;
-  name: string;
-  state: RolloutState;
-  state_reason: string | null;
-  version_config: VersionConfig[];
-  start_at: string;
-  stages: RolloutStage[];
-  created_by: { type: string; id: string; name?: string | null; email?: string | null } | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface RolloutCreate {
-  name: string;
-  version_config: VersionConfig[];
-  stages: { deployment_group_id: string; wait: string }[];
-  start_at?: string;
-}
-
-export interface VersionTarget {
-  policy_id: string;
-  target_environment: string;
-  version: string;
-  deployment_group: { id: string; name: string };
-}
+export type { Rollout, RolloutCreate, VersionTarget } from './wire.ts';
+export type RolloutState = Rollout['state'];
+export type RolloutStage = Rollout['stages'][number];
+export type StageState = RolloutStage['state'];

@@ -103,7 +103,8 @@ function stageItem(stage: RolloutStage, rollout: Rollout, names: Map<string, str
 
 function origin(rollout: Rollout): (Node | string)[] {
   const who = rollout.created_by;
-  const person = who ? who.name || who.email || `${who.type} ${who.id}` : null;
+  // The credential that created it, by its name, else its email (a legacy key), else its id.
+  const person = who.name || who.email || (who.id ? `credential ${who.id}` : null);
   const parts: (Node | string)[] = ['Created ', timeElement(rollout.created_at)];
   if (person) parts.push(` by ${person}`);
   if (rollout.state === 'scheduled') parts.push(' · starts ', timeElement(rollout.start_at));

@@ -21,7 +21,10 @@ export async function shootRollouts(
   await first.getByRole('button', { name: /^Promote…/ }).click();
   const dialog = page.getByRole('dialog', { name: 'Promote' });
   await dialog.getByLabel('Rollout name').fill('Windows and macOS 2026.6.822.1');
-  await dialog.getByLabel(/^Wait before /).first().fill('0s');
+  await dialog
+    .getByLabel(/^Wait before /)
+    .first()
+    .fill('0s');
   await shoot(page, 'promote');
   await dialog.getByRole('button', { name: 'Start rollout' }).click();
   await dialog.waitFor({ state: 'detached' });

@@ -156,9 +156,21 @@ function objectBody(schema: Json, named: Map<string, string>, indent: string): s
     if (!isTyped(property)) continue;
     if (property.description) lines.push(`${indent}  /** ${property.description} */`);
     const optional = required.has(key) ? '' : '?';
-    lines.push(`${indent}  ${key}${optional}: ${typeOf(property, named, `${indent}  `, key)};`);
+    lines.push(`${indent}  ${key}${optional}:${propertyType(property, named, `${indent}  `, key)};`);
   }
   return lines.length ? `{\n${lines.join('\n')}\n${indent}}` : '{}';
+}
+
+/**
+ * A property's type after its colon. A union with a multi-line part (`{ … }[] | null`) is written one
+ * part per line, as the formatter (biome) writes it, so that the generated file is already formatted.
+ */
+function propertyType(schema: Json, named: Map<string, string>, indent: string, key: string): string {
+  const whole = typeOf(schema, named, indent, key);
+  const types: string[] = Array.isArray(schema.type) ? schema.type : [];
+  if (!whole.includes('\n') || types.length < 2 || schema.enum !== undefined) return ` ${whole}`;
+  const parts = types.map((type) => single(type, schema, named, `${indent}    `));
+  return parts.map((part) => `\n${indent}  | ${part}`).join('');
 }
 
 function isTyped(schema: Json): boolean {

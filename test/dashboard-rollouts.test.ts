@@ -36,6 +36,19 @@ after(async () => {
   await server?.stop();
 });
 
+/** Ringmaster's own routes (under /ringmaster/v1) with the operator token; server.api is for /client/v4. */
+async function ext(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.origin}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
 /** Three rings: Ring 0 already on the new build, Rings 1 and 2 on the old one. */
 async function seedRings(acct: string): Promise<{ id: string; name: string }[]> {
   const rings = [
@@ -137,7 +150,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     await dialog.getByRole('button', { name: 'Start rollout' }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    const list = (await server.api('GET', ROLLOUTS(acct))).body.result;
+    const list = (await ext('GET', ROLLOUTS(acct))).body.result;
     assert.equal(list.length, 1);
     const rollout = list[0];
     assert.deepEqual(rollout.version_config, [{ target_environment: 'windows', version: NEW }]);
@@ -182,7 +195,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     await card.getByRole('button', { name: 'Roll back Windows 822.1' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Roll back rollout?' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    assert.equal((await server.api('GET', `${ROLLOUTS(acct)}/${rollout.id}`)).body.result.state, 'running');
+    assert.equal((await ext('GET', `${ROLLOUTS(acct)}/${rollout.id}`)).body.result.state, 'running');
     await card.getByRole('button', { name: 'Roll back Windows 822.1' }).click();
     await confirm.getByRole('button', { name: 'Roll back' }).click();
     const rolledBack = await cardSays(card, /Rolled back/);
@@ -206,7 +219,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
         { deployment_group_id: ring2?.id, wait: '24h' },
       ],
     });
-    const created = await server.api('POST', ROLLOUTS(acct), body('Later', 'windows'));
+    const created = await ext('POST', ROLLOUTS(acct), body('Later', 'windows'));
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const { context, page, problems } = await open();
     await signIn(page, server.token, acct);
@@ -218,7 +231,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     assert.deepEqual(await buttonsOf(card), ['Pause', 'Abort']);
 
     // Someone else pauses it meanwhile: Pause is refused, and the refusal is shown in this card.
-    await server.api('POST', `${ROLLOUTS(acct)}/${created.body.result.id}/pause`);
+    await ext('POST', `${ROLLOUTS(acct)}/${created.body.result.id}/pause`);
     await card.getByRole('button', { name: 'Pause Later' }).click();
     await card
       .getByRole('alert')
@@ -234,7 +247,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     assert.match(aborted, /Ring 1Skipped/);
     assert.deepEqual(await buttonsOf(card), []);
 
-    await server.api('POST', ROLLOUTS(acct), body('Mac too', 'macos'));
+    await ext('POST', ROLLOUTS(acct), body('Mac too', 'macos'));
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('article', { name: 'Mac too' }).waitFor();
     await page.getByLabel('State').selectOption('aborted');
@@ -247,7 +260,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
   test('a read-only token sees rollouts and ring notes without a button; Promote is not offered', async () => {
     const acct = account(3);
     const [, ring1] = await seedRings(acct);
-    await server.api('POST', ROLLOUTS(acct), {
+    await ext('POST', ROLLOUTS(acct), {
       name: 'Readable',
       version_config: [{ target_environment: 'windows', version: NEW }],
       stages: [{ deployment_group_id: ring1?.id, wait: '7d' }],
@@ -282,7 +295,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
       await page.getByLabel('Policy ID').fill(policyId);
       await page.getByLabel('Environment').fill(environment);
       await page.getByRole('button', { name: 'Look up' }).click();
-      await answer.locator('.answer').waitFor();
+      await answer.locator('.answer, .form-error').waitFor();
       const text = (await answer.textContent()) ?? '';
       await page.evaluate(() => document.querySelector('.lookup-answer')?.replaceChildren());
       return text;
@@ -292,10 +305,21 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
       new RegExp(`gets ${OLD.replaceAll('.', '\\.')}, from the ring Ring 1`),
     );
     // Ring 2 has only the catch-all entry: every environment gets it.
-    assert.match(await ask(policy(3), 'linux'), /on Linux gets 2026\.5\.711\.0, from the ring Ring 2/);
-    assert.match(await ask(policy(9), 'windows'), /gets no version: .+/);
-    assert.match(await ask(policy(2), 'macos'), /on macOS gets no version: .+/);
-    await page.getByRole('link', { name: 'Show the ring' }).count();
+    assert.match(await ask(policy(3), 'macos'), /on macOS gets 2026\.5\.711\.0, from the ring Ring 2/);
+    // No ring holds the policy; its ring has no entry for the environment (nor one for every other).
+    assert.match(await ask(policy(9), 'windows'), /gets no version: .*policy/i);
+    assert.match(await ask(policy(2), 'macos'), /on macOS gets no version: .*macos/i);
+    // An environment this server does not know: the API's refusal beside the field.
+    const environment = page.getByLabel('Environment');
+    await environment.fill('linux');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await environment.and(page.locator('[aria-invalid="true"]')).waitFor();
+    assert.match((await page.locator('#lookup-environment-error').textContent()) ?? '', /.+/);
+    // Found: a link to the ring's card.
+    await environment.fill('windows');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('link', { name: 'Show the ring' }).click();
+    await page.getByRole('article', { name: 'Ring 1' }).and(page.locator(':focus')).waitFor();
     assert.deepEqual(problems, []);
     await context.close();
   });

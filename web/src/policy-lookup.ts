@@ -7,7 +7,8 @@ import { environmentLabel } from './format.ts';
 import type { VersionTarget } from './rollout-types.ts';
 import { versionTarget } from './rollouts-api.ts';
 
-const ENVIRONMENTS = ['windows', 'macos', 'linux', 'ios', 'android', 'chromeos'];
+/** Suggestions only (the server's TARGET_ENVIRONMENTS default); the API says when one is not accepted. */
+const ENVIRONMENTS = ['windows', 'macos'];
 
 /** The sentence for an answer: what the policy gets, or the API's reason it gets nothing. */
 export function lookupAnswer(

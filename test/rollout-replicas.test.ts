@@ -109,7 +109,11 @@ describe('rollout stages across replicas on one PostgreSQL database', { skip: !P
       const done = await waitFor(replicas[i % 3] as RunningServer, rollout.id, 'completed');
       assert.ok(done.stages.every((stage: Json) => stage.state === 'applied'));
     }
-    assert.deepEqual(await entriesPerRing(ids), ids.map(() => 1), 'one audit entry per stage');
+    assert.deepEqual(
+      await entriesPerRing(ids),
+      ids.map(() => 1),
+      'one audit entry per stage',
+    );
     for (const id of ids) {
       const group = await call(replicas[1] as RunningServer, 'GET', `${GROUPS}/${id}`);
       assert.equal(group.body.result.version_config[0].version, NEW);

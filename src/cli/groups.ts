@@ -173,15 +173,7 @@ function groupFields(values: Values): GroupFields {
   if (values.name !== undefined) body.name = values.name as string;
   const versions = values.version as string[] | undefined;
   if (versions) {
-    body.version_config = versions.map((entry) => {
-      const match = /^([^=]+)=(.+)$/.exec(entry);
-      if (!match) throw new UsageError(`--version takes <environment>=<version>, e.g. windows=2026.6.822.0`);
-      const environment = match[1] as string;
-      return {
-        target_environment: environment === 'default' ? null : environment,
-        version: match[2] as string,
-      };
-    });
+    body.version_config = parseVersions(versions);
   }
   const policies = values.policy as string[] | undefined;
   if (values['clear-policies'] && policies)
@@ -189,6 +181,19 @@ function groupFields(values: Values): GroupFields {
   if (values['clear-policies']) body.policy_ids = null;
   if (policies) body.policy_ids = policies;
   return body;
+}
+
+/** `--version <env>=<version>` flags as version_config entries; `default=` is the entry for every other OS. */
+export function parseVersions(flags: string[]): { target_environment: string | null; version: string }[] {
+  return flags.map((entry) => {
+    const match = /^([^=]+)=(.+)$/.exec(entry);
+    if (!match) throw new UsageError(`--version takes <environment>=<version>, e.g. windows=2026.6.822.0`);
+    const environment = match[1] as string;
+    return {
+      target_environment: environment === 'default' ? null : environment,
+      version: match[2] as string,
+    };
+  });
 }
 
 /**
@@ -258,7 +263,8 @@ export function print<T>(json: unknown, value: T, render: (value: T) => string):
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : render(value));
 }
 
-function versions(group: DeploymentGroup): string {
+/** The version_config entries as `env=version` words. */
+export function versions(group: Pick<DeploymentGroup, 'version_config'>): string {
   return group.version_config.map((v) => `${v.target_environment ?? 'default'}=${v.version}`).join(' ');
 }
 
@@ -292,7 +298,7 @@ function detailTable(group: DeploymentGroup): string {
   ]);
 }
 
-function positiveInteger(text: string, flag: string): number {
+export function positiveInteger(text: string, flag: string): number {
   if (!/^\d{1,15}$/.test(text) || Number(text) < 1) {
     throw new UsageError(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
   }

@@ -25,6 +25,13 @@ interface StageRow {
   error: HTMLElement;
 }
 
+/** The banner when every error is beside a field. */
+function summary(failure: Failure): string {
+  return failure.status === 409
+    ? 'another rollout that has not finished already sets the same environment of a ring marked below.'
+    : 'fix the marked fields.';
+}
+
 const planTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** Resolves to the created rollout, or null when cancelled. */
@@ -300,7 +307,7 @@ class PromoteDialog {
       h(
         'p',
         {},
-        `Not started: ${general.length ? describeFailure({ ...failure, errors: general }) : 'fix the marked fields.'}`,
+        `Not started: ${general.length ? describeFailure({ ...failure, errors: general }) : summary(failure)}`,
       ),
     );
     const invalid = this.dialog.querySelector<HTMLElement>('[aria-invalid="true"]');

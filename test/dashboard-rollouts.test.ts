@@ -223,6 +223,16 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const { context, page, problems } = await open();
     await signIn(page, server.token, acct);
+    // Promoting Windows to the same rings again is a 409: said above the form, each ring marked.
+    await page.getByRole('button', { name: 'Promote… Ring 0' }).click();
+    const promote = page.getByRole('dialog', { name: 'Promote' });
+    await promote.getByRole('button', { name: 'Start rollout' }).click();
+    await promote.getByText(/Not started: another rollout that has not finished/).waitFor();
+    await promote.getByLabel('Wait before Ring 1').and(page.locator('[aria-invalid="true"]')).waitFor();
+    await promote.getByRole('button', { name: 'Cancel' }).click();
+    await promote.waitFor({ state: 'detached' });
+    assert.equal((await ext('GET', ROLLOUTS(acct))).body.result.length, 1);
+
     await page.getByRole('link', { name: 'Rollouts' }).click();
     const card = page.getByRole('article', { name: 'Later' });
     const text = await cardSays(card, /Scheduled/);

@@ -1,19 +1,62 @@
-// The rollout views' screenshots (docs/screenshots/promote.png, rollouts.png, policy-lookup.png), taken by
-// scripts/screenshots.ts after its own, on the same seeded server: a Promote… from the first ring, the
-// Rollouts page once the scheduler applied the first stage, and a policy lookup's answer.
+// The rollout views' screenshots (docs/screenshots/promote.png, rollouts.png, rings-rollout.png,
+// policy-lookup.png), taken by scripts/screenshots.ts after its own on the same seeded server: a finished
+// rollout made through the API, then a Promote… from the first ring, the Rollouts page once the scheduler
+// applied its first stage, the rings it is moving, and a lookup for a device in the ring that stage changed.
 import type { Browser, Page } from 'playwright-core';
 import { type DashboardServer, signIn } from '../test/support/browser.ts';
 
 type Shoot = (page: Page, name: string, options?: { fullPage?: boolean }) => Promise<void>;
 
+async function ringmaster(server: DashboardServer, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${server.origin}/ringmaster/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const envelope = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(envelope)}`);
+  return envelope.result;
+}
+
+/** An earlier rollout, already completed: Ring 1 to 2026.6.822.0 on Windows, no wait. */
+async function finishedRollout(server: DashboardServer, account: string): Promise<void> {
+  const groups = await (
+    await fetch(`${server.origin}/client/v4/accounts/${account}/devices/deployment-groups`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    })
+  ).json();
+  const ring1 = groups.result[1].id;
+  const created = await ringmaster(server, 'POST', `/accounts/${account}/rollouts`, {
+    name: 'Windows 2026.6.822.0 to Engineering',
+    version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+    stages: [{ deployment_group_id: ring1, wait: '0s' }],
+  });
+  for (let i = 0; i < 300; i++) {
+    const rollout = await ringmaster(server, 'GET', `/accounts/${account}/rollouts/${created.id}`);
+    if (rollout.state === 'completed') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the seeded rollout did not complete within 30 s');
+}
+
+const dismissToast = (page: Page) =>
+  page.evaluate(() => {
+    const toast = document.getElementById('announcer');
+    if (toast) toast.textContent = '';
+  });
+
 export async function shootRollouts(
   browser: Browser,
   server: DashboardServer,
   account: string,
-  firstPolicy: string,
+  ring1Policy: string,
   shoot: Shoot,
 ): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 980 }, colorScheme: 'light' });
+  await finishedRollout(server, account);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 1180 }, colorScheme: 'light' });
   const page = await context.newPage();
   await page.goto(`${server.origin}/`);
   await signIn(page, server.token, account);
@@ -29,15 +72,22 @@ export async function shootRollouts(
   await dialog.getByRole('button', { name: 'Start rollout' }).click();
   await dialog.waitFor({ state: 'detached' });
   // The scheduler applies the first stage (a wait of 0s) within seconds; the page refreshes itself.
-  await page.locator('.stage-applied').first().waitFor({ timeout: 30_000 });
+  await page.locator('.rollout.state-running .stage-applied').first().waitFor({ timeout: 30_000 });
   await page.setViewportSize({ width: 1200, height: 760 });
+  await dismissToast(page);
   await shoot(page, 'rollouts', { fullPage: true });
 
+  await page.getByRole('link', { name: 'Rings' }).click();
+  await page.locator('.ring-rollout').first().waitFor();
+  await dismissToast(page);
+  await shoot(page, 'rings-rollout');
+
   await page.getByRole('link', { name: 'Policy lookup' }).click();
-  await page.getByLabel('Policy ID').fill(firstPolicy);
+  await page.getByLabel('Policy ID').fill(ring1Policy);
   await page.getByLabel('Environment').fill('windows');
   await page.getByRole('button', { name: 'Look up' }).click();
   await page.locator('.lookup-answer .answer').waitFor();
+  await dismissToast(page);
   await shoot(page, 'policy-lookup');
   await context.close();
 }

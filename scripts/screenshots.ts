@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     await narrow.close();
 
     await shootReadOnly(browser, server);
-    await shootRollouts(browser, server, ACCOUNT, policy(1), shoot);
+    await shootRollouts(browser, server, ACCOUNT, policy(10), shoot);
   } finally {
     await browser?.close();
     await server.stop();

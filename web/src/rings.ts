@@ -6,7 +6,7 @@ import { confirmDelete } from './confirm-delete.ts';
 import { announce, h, hidden, replace } from './dom.ts';
 import { parseTimestamp, plural, relativeTime } from './format.ts';
 import { openPromoteDialog } from './promote.ts';
-import { ringCard } from './ring-card.ts';
+import { type CardActions, ringCard } from './ring-card.ts';
 import { type FormValues, openRingDialog } from './ring-form.ts';
 import type { Rollout } from './rollout-types.ts';
 import { listAllGroups, unfinishedRollouts } from './rollouts-api.ts';
@@ -172,15 +172,7 @@ export class RingsView {
           'aria-label': `Rings ${first + 1} to ${first + this.groups.length}`,
         },
         this.groups.map((group) =>
-          h(
-            'li',
-            {},
-            ringCard(
-              group,
-              this.writable ? this.cardActions : null,
-              ringRolloutNote(group.id, this.rollouts),
-            ),
-          ),
+          h('li', {}, ringCard(group, this.actionsFor(group), ringRolloutNote(group.id, this.rollouts))),
         ),
       ),
       this.pager(total),
@@ -192,6 +184,14 @@ export class RingsView {
     remove: (group: Group) => void this.remove(group),
     promote: (group: Group) => void this.promote(group),
   };
+
+  /** No buttons for a read-only token; no Promote… on the last ring, which has no ring after it. */
+  private actionsFor(group: Group): CardActions | null {
+    if (!this.writable) return null;
+    const lastPage = this.page >= (this.info?.total_pages ?? 1);
+    if (lastPage && this.groups.at(-1)?.id === group.id) return { ...this.cardActions, promote: undefined };
+    return this.cardActions;
+  }
 
   /** Promote…: the dialog needs every ring to offer the ones after this one; a created rollout is shown. */
   private async promote(group: Group): Promise<void> {

@@ -461,6 +461,33 @@ for (const backend of backends) {
       assert.equal(foreign.body.errors[0].source.pointer, '/stages/0/deployment_group_id');
     });
 
+    it('carries rollouts, their stages and what they replaced through export and import', async () => {
+      const r = await ring('e');
+      const rollout = await create({
+        name: 'exported',
+        version_config: versions(['windows', 'macos']),
+        stages: [{ deployment_group_id: r.id }],
+      });
+      await advance(0n);
+      const applied = await get(rollout.id);
+      const records = [];
+      for await (const record of opened.store.exportRecords()) records.push(record);
+      const target = await backend.open();
+      try {
+        async function* replay() {
+          yield* records;
+        }
+        const counts = await target.store.importRecords(replay());
+        assert.ok(counts.rollouts >= 1);
+        assert.deepEqual(await target.store.getRollout(ACCOUNT, rollout.id), applied);
+        const again = [];
+        for await (const record of target.store.exportRecords()) again.push(record);
+        assert.deepEqual(again, records);
+      } finally {
+        await target.close();
+      }
+    });
+
     it('lists newest first, pages like the groups list, filters by state, and keeps accounts apart', async () => {
       const r = await ring('l');
       const made = [];

@@ -10,6 +10,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
+import type { BackupRecord } from '../src/store/backup.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -470,7 +471,7 @@ for (const backend of backends) {
       });
       await advance(0n);
       const applied = await get(rollout.id);
-      const records = [];
+      const records: BackupRecord[] = [];
       for await (const record of opened.store.exportRecords()) records.push(record);
       const target = await backend.open();
       try {
@@ -480,7 +481,7 @@ for (const backend of backends) {
         const counts = await target.store.importRecords(replay());
         assert.ok(counts.rollouts >= 1);
         assert.deepEqual(await target.store.getRollout(ACCOUNT, rollout.id), applied);
-        const again = [];
+        const again: BackupRecord[] = [];
         for await (const record of target.store.exportRecords()) again.push(record);
         assert.deepEqual(again, records);
       } finally {

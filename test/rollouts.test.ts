@@ -10,6 +10,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
+import type { BackupRecord } from '../src/store/backup.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -459,6 +460,33 @@ for (const backend of backends) {
       });
       assert.equal(foreign.status, 400);
       assert.equal(foreign.body.errors[0].source.pointer, '/stages/0/deployment_group_id');
+    });
+
+    it('carries rollouts, their stages and what they replaced through export and import', async () => {
+      const r = await ring('e');
+      const rollout = await create({
+        name: 'exported',
+        version_config: versions(['windows', 'macos']),
+        stages: [{ deployment_group_id: r.id }],
+      });
+      await advance(0n);
+      const applied = await get(rollout.id);
+      const records: BackupRecord[] = [];
+      for await (const record of opened.store.exportRecords()) records.push(record);
+      const target = await backend.open();
+      try {
+        async function* replay() {
+          yield* records;
+        }
+        const counts = await target.store.importRecords(replay());
+        assert.ok(counts.rollouts >= 1);
+        assert.deepEqual(await target.store.getRollout(ACCOUNT, rollout.id), applied);
+        const again: BackupRecord[] = [];
+        for await (const record of target.store.exportRecords()) again.push(record);
+        assert.deepEqual(again, records);
+      } finally {
+        await target.close();
+      }
     });
 
     it('lists newest first, pages like the groups list, filters by state, and keeps accounts apart', async () => {

@@ -3,7 +3,7 @@
 // derived from them. Request bodies, responses, the store and the backup format are built from these.
 import { type Static, Type } from '@sinclair/typebox';
 import { AuditActorType } from '../audit/model.ts';
-import { GroupId, Name, VersionConfig } from '../deployment-groups/model.ts';
+import { GroupId, MAX_VERSION_CONFIG_ENTRIES, Name, VersionConfig } from '../deployment-groups/model.ts';
 import { MAX_FIELDS, Nullable, StringEnum, Timestamp } from '../schema.ts';
 
 export const MAX_STAGES = 20;
@@ -45,30 +45,39 @@ export const Wait = Type.String({
 export const START_AT_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?(?:[Zz]|[+-]\\d{2}:\\d{2})$';
 
+/** Objects read back from a backup are bounded like request bodies (src/http/validation.ts). */
+const bounded = { additionalProperties: false, maxProperties: MAX_FIELDS } as const;
+
 /** What a stage overwrote in its ring: the entry's version before, or null where there was none. */
-export const ReplacedEntry = Type.Object({
-  target_environment: Nullable(Type.String()),
-  version: Nullable(Type.String()),
-});
+export const ReplacedEntry = Type.Object(
+  { target_environment: Nullable(Type.String()), version: Nullable(Type.String()) },
+  bounded,
+);
 export type ReplacedEntry = Static<typeof ReplacedEntry>;
 
-export const Stage = Type.Object({
-  deployment_group_id: GroupId,
-  wait: Wait,
-  state: StageState,
-  due_at: Nullable(Timestamp),
-  applied_at: Nullable(Timestamp),
-  replaced: Nullable(Type.Array(ReplacedEntry)),
-});
+export const Stage = Type.Object(
+  {
+    deployment_group_id: GroupId,
+    wait: Wait,
+    state: StageState,
+    due_at: Nullable(Timestamp),
+    applied_at: Nullable(Timestamp),
+    replaced: Nullable(Type.Array(ReplacedEntry, { maxItems: MAX_VERSION_CONFIG_ENTRIES })),
+  },
+  bounded,
+);
 export type Stage = Static<typeof Stage>;
 
 /** Who created the rollout: the credential of the request (as audit entries name it). */
-export const Creator = Type.Object({
-  type: AuditActorType,
-  id: Nullable(Type.String()),
-  name: Nullable(Type.String()),
-  email: Nullable(Type.String()),
-});
+export const Creator = Type.Object(
+  {
+    type: AuditActorType,
+    id: Nullable(Type.String()),
+    name: Nullable(Type.String()),
+    email: Nullable(Type.String()),
+  },
+  bounded,
+);
 export type Creator = Static<typeof Creator>;
 
 /** A rollout exactly as it is served, stored and backed up. */
@@ -79,7 +88,7 @@ export const Rollout = Type.Object({
   state_reason: Nullable(Type.String({ description: 'Why it is in its state, when not by request.' })),
   version_config: VersionConfig(),
   start_at: Timestamp,
-  stages: Type.Array(Stage),
+  stages: Type.Array(Stage, { minItems: 1, maxItems: MAX_STAGES }),
   created_by: Creator,
   created_at: Timestamp,
   updated_at: Timestamp,

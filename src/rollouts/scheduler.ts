@@ -28,10 +28,17 @@ declare module 'fastify' {
   }
 }
 
-/** Advances due rollouts until none is due, or MAX_PER_TICK; resolves to how many it changed. */
-export async function advanceDue(store: Store, log: FastifyBaseLogger): Promise<number> {
+/**
+ * Advances due rollouts until none is due, MAX_PER_TICK, or `stopped()` (a shutdown waits for one apply,
+ * not for a backlog); resolves to how many it changed.
+ */
+export async function advanceDue(
+  store: Store,
+  log: FastifyBaseLogger,
+  stopped: () => boolean = () => false,
+): Promise<number> {
   let changed = 0;
-  for (; changed < MAX_PER_TICK; changed++) {
+  for (; changed < MAX_PER_TICK && !stopped(); changed++) {
     const at = formatTimestamp(nowNanos());
     const rollout = await store.advanceDueRollout(at, applyDueStage(at));
     if (!rollout) break;
@@ -59,7 +66,7 @@ export function startRolloutScheduler(
   const tick = (): Promise<number> => {
     running = running
       .catch(() => 0)
-      .then(() => (stopped ? 0 : advanceDue(store, log)))
+      .then(() => (stopped ? 0 : advanceDue(store, log, () => stopped)))
       .catch((error: unknown) => {
         log.warn({ err: error }, 'applying due rollout stages failed; retrying next tick');
         return 0;

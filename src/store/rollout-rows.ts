@@ -2,6 +2,7 @@
 // (rollouts/model.ts) and the rows of `rollouts` and `rollout_stages`, and the SQL both backends write the
 // same way apart from their placeholders. Each backend's rollouts.ts runs it.
 import { ACTIVE_STATES, type Rollout, type Stage } from '../rollouts/model.ts';
+import type { RolloutRecord } from './backup.ts';
 import type { Row } from './rows.ts';
 import type { Placeholder } from './sql.ts';
 
@@ -61,6 +62,11 @@ export function toRollout(row: Row, stages: Row[]): Rollout {
   return rollout as unknown as Rollout;
 }
 
+/** A rollout row and its stage rows as a backup record (version 3). */
+export function toRolloutRecord(row: Row, stages: Row[]): RolloutRecord {
+  return { type: 'rollout', account_id: row.account_id as string, ...toRollout(row, stages) };
+}
+
 /** Stage rows, grouped by rollout id, each group in position order. */
 export function stagesByRollout(rows: Row[]): Map<string, Row[]> {
   const grouped = new Map<string, Row[]>();
@@ -110,6 +116,10 @@ export const rolloutSql = (p: Placeholder) => ({
   due: `SELECT s.rollout_id, s.position, r.account_id FROM rollout_stages s JOIN rollouts r ON r.id = s.rollout_id
     WHERE s.state = 'pending' AND s.due_at IS NOT NULL AND s.due_at <= ${p(1)} AND r.state IN (${ACTIVE})
     ORDER BY s.due_at, s.rollout_id LIMIT 1`,
+  /** Export order: by account, created_at, id; after the row ($2, $3, $4) of the page before, if any. */
+  exportPage: (after: boolean) =>
+    `${SELECT_ROLLOUTS} ${after ? `WHERE (account_id, created_at, id) > (${p(2)}, ${p(3)}, ${p(4)})` : ''}
+      ORDER BY account_id, created_at, id LIMIT ${p(1)}`,
   updateRollout: `UPDATE rollouts SET state = ${p(1)}, state_reason = ${p(2)}, updated_at = ${p(3)} WHERE id = ${p(4)}`,
   updateStage: `UPDATE rollout_stages SET state = ${p(1)}, due_at = ${p(2)}, applied_at = ${p(3)}, replaced = ${p(4)}
     WHERE rollout_id = ${p(5)} AND position = ${p(6)}`,

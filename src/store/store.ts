@@ -145,6 +145,7 @@ export interface ImportCounts {
   credentials: number;
   auditEntries: number;
   idempotencyKeys: number;
+  rollouts: number;
 }
 
 /** `importRecords` into a store that already holds groups or credentials, without `replace`. */
@@ -300,7 +301,8 @@ export interface Store {
 
   /**
    * Every group (ordered by account, created_at, id), then every credential (ordered by created_at, id),
-   * then every audit entry (by seq), then every idempotency key, read from one consistent snapshot. Same data, same order, whichever backend holds it.
+   * then every audit entry (by seq), then every idempotency key, then every rollout (by account,
+   * created_at, id), read from one consistent snapshot. Same data, same order, whichever backend holds it.
    */
   exportRecords(): AsyncIterable<BackupRecord>;
   /**

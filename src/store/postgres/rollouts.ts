@@ -8,6 +8,7 @@
 import type { PoolClient, QueryConfig } from 'pg';
 import { groupEntry } from '../../audit/entries.ts';
 import type { Rollout, RolloutState } from '../../rollouts/model.ts';
+import type { RolloutRecord } from '../backup.ts';
 import {
   changedStages,
   rolloutSql,
@@ -18,10 +19,12 @@ import {
   stageUpdateValues,
   stageValues,
   toRollout,
+  toRolloutRecord,
 } from '../rollout-rows.ts';
 import { auditValues, type Row, toStoredGroup, updateValues } from '../rows.ts';
 import { selectGroups } from '../sql.ts';
 import type { PageRequest, RolloutPage, RolloutStep, RolloutWrite, StoredGroup } from '../store.ts';
+import { maintenance } from './migrate.ts';
 import { pipeline } from './pipeline.ts';
 import { SQL as GROUP_SQL } from './statements.ts';
 
@@ -167,4 +170,35 @@ async function withStages(query: Query, rows: Row[]): Promise<Rollout[]> {
   const { rows: stageRows } = await query<Row>({ text: STAGES_OF, values: [rows.map((row) => row.id)] });
   const grouped = stagesByRollout(stageRows);
   return rows.map((row) => toRollout(row, grouped.get(row.id as string) ?? []));
+}
+
+/** Rollouts per round trip when exporting. */
+const EXPORT_BATCH = 1_000;
+
+/** Every rollout with its stages, in export order, page by page on `client` (the export's snapshot). */
+export async function* exportRollouts(client: PoolClient): AsyncGenerator<RolloutRecord> {
+  let last: Row | undefined;
+  for (;;) {
+    const values = last ? [EXPORT_BATCH, last.account_id, last.created_at, last.id] : [EXPORT_BATCH];
+    const { rows } = await client.query<Row>(maintenance(SQL.exportPage(last !== undefined), values));
+    if (rows.length > 0) {
+      const stages = await client.query<Row>(maintenance(STAGES_OF, [rows.map((row) => row.id)]));
+      const grouped = stagesByRollout(stages.rows);
+      for (const row of rows) yield toRolloutRecord(row, grouped.get(row.id as string) ?? []);
+    }
+    last = rows.at(-1);
+    if (rows.length < EXPORT_BATCH) return;
+  }
+}
+
+/** Inserts imported rollouts and their stages (inside the import's transaction), one round trip a batch. */
+export async function importRollouts(client: PoolClient, batch: RolloutRecord[]): Promise<void> {
+  const statements: QueryConfig[] = [];
+  for (const { type: _, account_id: accountId, ...rollout } of batch) {
+    statements.push(maintenance(SQL.insertRollout, rolloutValues(accountId, rollout)));
+    rollout.stages.forEach((stage, i) => {
+      statements.push(maintenance(SQL.insertStage, stageValues(rollout.id, i, stage)));
+    });
+  }
+  await pipeline(client, statements);
 }

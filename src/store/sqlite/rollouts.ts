@@ -4,6 +4,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { groupEntry } from '../../audit/entries.ts';
 import type { Rollout, RolloutState } from '../../rollouts/model.ts';
+import type { RolloutRecord } from '../backup.ts';
 import {
   changedStages,
   rolloutSql,
@@ -13,6 +14,7 @@ import {
   stageUpdateValues,
   stageValues,
   toRollout,
+  toRolloutRecord,
 } from '../rollout-rows.ts';
 import { auditValues, type Row, toStoredGroup, updateValues } from '../rows.ts';
 import type { PageRequest, RolloutPage, RolloutStep, RolloutWrite, StoredGroup } from '../store.ts';
@@ -120,5 +122,26 @@ export class SqliteRollouts {
       this.statements.set(text, statement);
     }
     return statement;
+  }
+}
+
+/** Every rollout with its stages, in export order, read on `reader` (the export's snapshot). */
+export function* exportRollouts(reader: Database): Generator<RolloutRecord> {
+  const stages = reader.prepare(SQL.stages);
+  // Read whole before the stages: a connection runs no statement while another one iterates.
+  for (const row of reader.prepare(SQL.exportPage(false)).all(-1) as Row[]) {
+    yield toRolloutRecord(row, stages.all(row.id) as Row[]);
+  }
+}
+
+/** Inserts imported rollouts and their stages (inside the import's transaction). */
+export function importRollouts(db: Database, batch: RolloutRecord[]): void {
+  const insertRollout = db.prepare(SQL.insertRollout);
+  const insertStage = db.prepare(SQL.insertStage);
+  for (const { type: _, account_id: accountId, ...rollout } of batch) {
+    insertRollout.run(...rolloutValues(accountId, rollout));
+    rollout.stages.forEach((stage, i) => {
+      insertStage.run(...stageValues(rollout.id, i, stage));
+    });
   }
 }

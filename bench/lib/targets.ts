@@ -203,6 +203,7 @@ async function scaleCase(dir: string, token: string, options: TargetsBenchOption
       options,
     );
     const reload = await reloadAfterWrite(server.origin, token, bigPolicy);
+    const rssReloaded = memory(server.pid)?.rssMiB;
     const document = await fetchText(server.origin, token, targetsPath(ACCOUNT));
     const rss = memory(server.pid);
     const rows = [
@@ -211,8 +212,8 @@ async function scaleCase(dir: string, token: string, options: TargetsBenchOption
     ];
     log(`\n${table(['scale case (wrk -t1 -c64)', 'req/s', 'p50', 'p99'], rows, 1)}`);
     log(
-      `scale: RSS ${rssAtStart} MiB at start, ${rssLoaded} MiB with the account held, ${rss?.rssMiB} MiB after ` +
-        `the runs (peak ${rss?.peakMiB} MiB); first load ${fmtMs(firstLoad.ms)}; a PATCH then the next resolve ` +
+      `scale: RSS ${rssAtStart} MiB at start, ${rssLoaded} MiB with the account held, ${rssReloaded} MiB after ` +
+        `the runs and a reload, ${rss?.rssMiB} MiB after the whole document (peak ${rss?.peakMiB} MiB); first load ${fmtMs(firstLoad.ms)}; a PATCH then the next resolve ` +
         `${fmtMs(reload)}; the whole document ${fmtInt(document.text.length)} bytes in ${fmtMs(document.ms)}`,
     );
   } finally {

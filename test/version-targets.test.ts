@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import BetterSqlite3 from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { COMMAND_LINE } from '../src/audit/context.ts';
 import { now } from '../src/clock.ts';
+import { loadMigrations } from '../src/store/migrations.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -450,4 +452,58 @@ let accounts = 0;
 function randomHexAccount(): string {
   accounts += 1;
   return `${randomUUID().replaceAll('-', '').slice(0, 28)}${accounts.toString(16).padStart(4, '0')}`;
+}
+
+describe('migration 006: the targets permission', () => {
+  it('rebuilds SQLite’s credentials table keeping every credential, and then accepts `targets`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmaster-006-'));
+    try {
+      const path = join(dir, 'old.db');
+      // A database as it was before 006: the earlier migrations only, one credential of each permission.
+      const db = new BetterSqlite3(path);
+      db.exec(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
+      for (const migration of loadMigrations('sqlite').filter((m) => m.version < 6)) {
+        db.exec(migration.sql);
+        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          'x',
+        );
+      }
+      assert.throws(() => insertCredential(db, 'targets'), /CHECK constraint failed/);
+      const before = [insertCredential(db, 'read'), insertCredential(db, 'write')];
+      db.close();
+
+      const store = openSqliteStore({ path });
+      try {
+        const listed = await store.listCredentials();
+        assert.deepEqual(listed.map((c) => c.id).sort(), before.sort());
+        await new TokenService(store).createToken({ accounts: null, permission: 'targets' });
+        assert.deepEqual((await store.listCredentials()).map((c) => c.permission).sort(), [
+          'read',
+          'targets',
+          'write',
+        ]);
+      } finally {
+        await store.close();
+      }
+      const reopened = new BetterSqlite3(path, { readonly: true });
+      assert.throws(() => insertCredential(reopened, 'admin'), /readonly|CHECK/);
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A credential row straight into the table; its id. */
+function insertCredential(db: BetterSqlite3.Database, permission: string): string {
+  const id = randomUUID().replaceAll('-', '');
+  db.prepare(
+    `INSERT INTO credentials (id, kind, name, email, secret_hash, permission, accounts, created_at, expires_at, revoked_at)
+     VALUES (?, 'token', NULL, NULL, ?, ?, NULL, ?, NULL, NULL)`,
+  ).run(id, id + id, permission, now());
+  return id;
 }

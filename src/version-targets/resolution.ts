@@ -28,7 +28,7 @@ export class AccountTargets {
   private readonly owners = new Map<string, number>();
   /** groupFingerprint() of what this was built from (store/changes.ts). */
   readonly fingerprint: string;
-  /** The strong ETag of the account's document: changes exactly when a group's revision does. */
+  /** The strong ETag of the account's document: a hash of every group as loaded, in order. */
   readonly etag: string;
 
   constructor(stored: StoredGroup[]) {
@@ -38,8 +38,11 @@ export class AccountTargets {
     for (const { group, revision } of stored) {
       revisions += revision;
       if (latest === null || group.updated_at > latest) latest = group.updated_at;
-      hash.update(`${group.id}\u0000${revision}\u0000${group.updated_at}\n`);
+      // What the document shows (and the revision): an import may restore a revision with other contents.
       const policies = group.policy_ids ?? [];
+      hash.update(`${group.id}\u0000${revision}\u0000${group.updated_at}\u0000${group.name}\u0000`);
+      hash.update(JSON.stringify(group.version_config));
+      hash.update(`\u0000${policies.join('\u0000')}\n`);
       if (policies.length === 0) continue;
       const index = this.groups.length;
       const { id, name, version_config } = group;

@@ -3,12 +3,32 @@
 // session that LISTENs. One dedicated connection per process listens (a pooled one cannot: the pool
 // hands it to requests). Notifications are reliable while that connection lives; when it breaks, it is
 // opened again and every account is announced as possibly changed, since some may have been missed.
+// This process's own writes are announced by the store as they commit, so their notifications — sent by
+// one of the pool's own backends — are ignored.
 import pg from 'pg';
 import type { ChangeFeed } from '../changes.ts';
 
 export const GROUPS_CHANNEL = 'ringmaster_groups';
 /** How long to wait before listening again after the connection broke. */
 const RECONNECT_MS = 250;
+
+/** The backend process IDs of each pool's connections: whose notifications are this process's own. */
+const ownBackends = new WeakMap<pg.Pool, Set<number>>();
+
+/** Call before the pool opens its first connection (open.ts does, before migrating). */
+export function trackOwnBackends(pool: pg.Pool): void {
+  const backends = new Set<number>();
+  ownBackends.set(pool, backends);
+  const pid = (client: pg.PoolClient) => (client as unknown as { processID?: number }).processID;
+  pool.on('connect', (client) => {
+    const id = pid(client);
+    if (id !== undefined) backends.add(id);
+  });
+  pool.on('remove', (client) => {
+    const id = pid(client);
+    if (id !== undefined) backends.delete(id);
+  });
+}
 
 export class GroupNotifications {
   private client: pg.Client | undefined;
@@ -38,7 +58,10 @@ export class GroupNotifications {
     // The pool's own connection settings (URL, timeouts), without its pipeline mode or size.
     const { connectionString, connectionTimeoutMillis } = this.pool.options;
     const client = new pg.Client({ connectionString, connectionTimeoutMillis, keepAlive: true });
-    client.on('notification', ({ payload }) => this.feed.emit(payload ?? null));
+    const own = ownBackends.get(this.pool);
+    client.on('notification', ({ processId, payload }) => {
+      if (!own?.has(processId)) this.feed.emit(payload ?? null);
+    });
     client.on('error', () => this.broken(client));
     client.on('end', () => this.broken(client));
     try {

@@ -8,27 +8,15 @@ import { type DashboardServer, signIn } from '../test/support/browser.ts';
 type Shoot = (page: Page, name: string, options?: { fullPage?: boolean }) => Promise<void>;
 
 async function ringmaster(server: DashboardServer, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.origin}/ringmaster/v1${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const envelope = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(envelope)}`);
+  const { status, body: envelope } = await server.api(method, `/ringmaster/v1${path}`, body);
+  if (status !== 200) throw new Error(`${method} ${path}: ${JSON.stringify(envelope)}`);
   return envelope.result;
 }
 
 /** An earlier rollout, already completed: Ring 1 to 2026.6.822.0 on Windows, no wait. */
 async function finishedRollout(server: DashboardServer, account: string): Promise<void> {
-  const groups = await (
-    await fetch(`${server.origin}/client/v4/accounts/${account}/devices/deployment-groups`, {
-      headers: { authorization: `Bearer ${server.token}` },
-    })
-  ).json();
-  const ring1 = groups.result[1].id;
+  const groups = await server.api('GET', `/accounts/${account}/devices/deployment-groups`);
+  const ring1 = groups.body.result[1].id;
   const created = await ringmaster(server, 'POST', `/accounts/${account}/rollouts`, {
     name: 'Windows 2026.6.822.0 to Engineering',
     version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],

@@ -4,12 +4,13 @@
 // policy lookup answers. Stages apply through the real scheduler: a wait of 0s is due at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import {
   browserUnavailable,
   buildDashboard,
   type DashboardServer,
   launchChromium,
+  openDashboard,
   signIn,
   startDashboardServer,
 } from './support/browser.ts';
@@ -35,19 +36,6 @@ before(async () => {
 after(async () => {
   await server?.stop();
 });
-
-/** Ringmaster's own routes (under /ringmaster/v1) with the operator token; server.api is for /client/v4. */
-async function ext(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
 
 /** Three rings: Ring 0 already on the new build, Rings 1 and 2 on the old one. */
 async function seedRings(acct: string): Promise<{ id: string; name: string }[]> {
@@ -85,18 +73,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     await browser?.close();
   });
 
-  async function open(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text()))
-        problems.push(message.text());
-    });
-    await page.goto(`${server.origin}/`);
-    return { context, page, problems };
-  }
+  const open = () => openDashboard(browser, server.origin, { width: 1280, height: 1000 });
 
   /** The rollout's card once its text matches `pattern` (the page refreshes itself every few seconds). */
   async function cardSays(card: Locator, pattern: RegExp): Promise<string> {
@@ -150,7 +127,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     await dialog.getByRole('button', { name: 'Start rollout' }).click();
     await dialog.waitFor({ state: 'detached' });
 
-    const list = (await ext('GET', ROLLOUTS(acct))).body.result;
+    const list = (await server.api('GET', ROLLOUTS(acct))).body.result;
     assert.equal(list.length, 1);
     const rollout = list[0];
     assert.deepEqual(rollout.version_config, [{ target_environment: 'windows', version: NEW }]);
@@ -195,7 +172,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     await card.getByRole('button', { name: 'Roll back Windows 822.1' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Roll back rollout?' });
     await confirm.getByRole('button', { name: 'Cancel' }).click();
-    assert.equal((await ext('GET', `${ROLLOUTS(acct)}/${rollout.id}`)).body.result.state, 'running');
+    assert.equal((await server.api('GET', `${ROLLOUTS(acct)}/${rollout.id}`)).body.result.state, 'running');
     await card.getByRole('button', { name: 'Roll back Windows 822.1' }).click();
     await confirm.getByRole('button', { name: 'Roll back' }).click();
     const rolledBack = await cardSays(card, /Rolled back/);
@@ -219,7 +196,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
         { deployment_group_id: ring2?.id, wait: '24h' },
       ],
     });
-    const created = await ext('POST', ROLLOUTS(acct), body('Later', 'windows'));
+    const created = await server.api('POST', ROLLOUTS(acct), body('Later', 'windows'));
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const { context, page, problems } = await open();
     await signIn(page, server.token, acct);
@@ -231,7 +208,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     await promote.getByLabel('Wait before Ring 1').and(page.locator('[aria-invalid="true"]')).waitFor();
     await promote.getByRole('button', { name: 'Cancel' }).click();
     await promote.waitFor({ state: 'detached' });
-    assert.equal((await ext('GET', ROLLOUTS(acct))).body.result.length, 1);
+    assert.equal((await server.api('GET', ROLLOUTS(acct))).body.result.length, 1);
 
     await page.getByRole('link', { name: 'Rollouts' }).click();
     const card = page.getByRole('article', { name: 'Later' });
@@ -241,7 +218,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     assert.deepEqual(await buttonsOf(card), ['Pause', 'Abort']);
 
     // Someone else pauses it meanwhile: Pause is refused, and the refusal is shown in this card.
-    await ext('POST', `${ROLLOUTS(acct)}/${created.body.result.id}/pause`);
+    await server.api('POST', `${ROLLOUTS(acct)}/${created.body.result.id}/pause`);
     await card.getByRole('button', { name: 'Pause Later' }).click();
     await card
       .getByRole('alert')
@@ -257,7 +234,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
     assert.match(aborted, /Ring 1Skipped/);
     assert.deepEqual(await buttonsOf(card), []);
 
-    await ext('POST', ROLLOUTS(acct), body('Mac too', 'macos'));
+    await server.api('POST', ROLLOUTS(acct), body('Mac too', 'macos'));
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('article', { name: 'Mac too' }).waitFor();
     await page.getByLabel('State').selectOption('aborted');
@@ -270,7 +247,7 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
   test('a read-only token sees rollouts and ring notes without a button; Promote is not offered', async () => {
     const acct = account(3);
     const [, ring1] = await seedRings(acct);
-    await ext('POST', ROLLOUTS(acct), {
+    await server.api('POST', ROLLOUTS(acct), {
       name: 'Readable',
       version_config: [{ target_environment: 'windows', version: NEW }],
       stages: [{ deployment_group_id: ring1?.id, wait: '7d' }],

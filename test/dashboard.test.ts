@@ -3,12 +3,13 @@
 // seed data and check results.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import {
   browserUnavailable,
   buildDashboard,
   type DashboardServer,
   launchChromium,
+  openDashboard,
   signIn,
   startDashboardServer,
 } from './support/browser.ts';
@@ -80,25 +81,8 @@ describe('dashboard in Chromium', { skip: unavailable ?? false }, () => {
     await browser?.close();
   });
 
-  interface Opened {
-    context: BrowserContext;
-    page: Page;
-    /** Script errors and console errors (CSP violations among them) other than the API's 4xx answers. */
-    problems: string[];
-  }
-
-  async function open(viewport = { width: 1280, height: 900 }): Promise<Opened> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text()))
-        problems.push(message.text());
-    });
-    await page.goto(`${server.origin}/`);
-    return { context, page, problems };
-  }
+  const open = (viewport?: { width: number; height: number }) =>
+    openDashboard(browser, server.origin, viewport);
 
   const focusedId = (page: Page) => page.evaluate(() => document.activeElement?.id ?? '');
   /** Waits (the page moves focus after async work) until the element with `id` has the focus. */

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, type RunningServer, startServer } from './server.ts';
 
 /** Debian's package (what CI installs); RINGMASTER_TEST_CHROMIUM points elsewhere, e.g. on a laptop. */
@@ -59,7 +59,10 @@ export interface DashboardServer {
   token: string;
   /** The server's DATABASE_URL, for CLI commands such as `tokens create`. */
   databaseUrl: string;
-  /** Calls the public API with the operator token; returns the parsed envelope. */
+  /**
+   * Calls the public API with the operator token; returns the parsed envelope. A path is under
+   * /client/v4 unless it starts with /ringmaster/ (Ringmaster's own routes).
+   */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
@@ -78,7 +81,8 @@ export async function startDashboardServer(env: Record<string, string> = {}): Pr
     token,
     databaseUrl,
     async api(method, path, body) {
-      const response = await fetch(`${server.baseUrl}${path}`, {
+      const base = path.startsWith('/ringmaster/') ? origin : server.baseUrl;
+      const response = await fetch(`${base}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -93,6 +97,30 @@ export async function startDashboardServer(env: Record<string, string> = {}): Pr
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface Opened {
+  context: BrowserContext;
+  page: Page;
+  /** Script errors and console errors (CSP violations among them) other than the API's 4xx answers. */
+  problems: string[];
+}
+
+/** A fresh browser context on the dashboard, collecting the page's problems. */
+export async function openDashboard(
+  browser: Browser,
+  origin: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<Opened> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`${origin}/`);
+  return { context, page, problems };
 }
 
 /** Fills in the sign-in form and waits for the rings view. */

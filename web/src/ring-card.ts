@@ -2,7 +2,7 @@
 // for a token that may write — Edit and Delete.
 import { h, hidden } from './dom.ts';
 import { environmentLabel, exactTime, parseTimestamp, plural, relativeTime } from './format.ts';
-import type { Group } from './wire.ts';
+import type { Group, VersionConfig } from './wire.ts';
 
 export interface CardActions {
   edit(group: Group): void;
@@ -18,18 +18,7 @@ export function ringCard(group: Group, actions: CardActions | null, extra: Node 
     'article',
     { class: 'card', id: `group-${group.id}`, tabindex: '-1', 'aria-labelledby': titleId },
     h('h2', { id: titleId, class: 'card-title' }, group.name),
-    h(
-      'dl',
-      { class: 'versions', 'aria-label': 'Client versions' },
-      group.version_config.map((entry) =>
-        h(
-          'div',
-          { class: entry.target_environment === null ? 'version fallback' : 'version' },
-          h('dt', {}, environmentLabel(entry.target_environment)),
-          h('dd', {}, h('code', {}, entry.version)),
-        ),
-      ),
-    ),
+    versionList(group.version_config, 'Client versions'),
     policyList(group.policy_ids ?? []),
     extra,
     h(
@@ -48,6 +37,22 @@ export function ringCard(group: Group, actions: CardActions | null, extra: Node 
       h('p', { class: 'meta id' }, 'ID ', h('code', {}, group.id)),
     ),
     actions ? cardButtons(group, actions) : null,
+  );
+}
+
+/** The version per environment, as on a ring card (a rollout's card shows the versions it sets alike). */
+export function versionList(entries: VersionConfig[], label: string): HTMLElement {
+  return h(
+    'dl',
+    { class: 'versions', 'aria-label': label },
+    entries.map((entry) =>
+      h(
+        'div',
+        { class: entry.target_environment === null ? 'version fallback' : 'version' },
+        h('dt', {}, environmentLabel(entry.target_environment)),
+        h('dd', {}, h('code', {}, entry.version)),
+      ),
+    ),
   );
 }
 

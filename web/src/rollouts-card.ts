@@ -2,7 +2,8 @@
 // (applied at, due at, pending, paused, rolled back) and, for a token that may write, the buttons for the
 // transitions its state allows (rollouts-logic.ts). Errors from a button appear in the card.
 import { h, hidden } from './dom.ts';
-import { environmentLabel, exactTime, parseTimestamp, relativeTime } from './format.ts';
+import { exactTime, parseTimestamp, relativeTime } from './format.ts';
+import { versionList } from './ring-card.ts';
 import type { Rollout, RolloutStage } from './rollout-types.ts';
 import {
   ACTION_LABELS,
@@ -39,18 +40,7 @@ export function rolloutCard(
       h('span', { class: `badge state-${rollout.state}` }, stateLabel(rollout.state)),
     ),
     rollout.state_reason ? h('p', { class: 'state-reason' }, rollout.state_reason) : null,
-    h(
-      'dl',
-      { class: 'versions', 'aria-label': 'Versions it sets' },
-      rollout.version_config.map((entry) =>
-        h(
-          'div',
-          { class: entry.target_environment === null ? 'version fallback' : 'version' },
-          h('dt', {}, environmentLabel(entry.target_environment)),
-          h('dd', {}, h('code', {}, entry.version)),
-        ),
-      ),
-    ),
+    versionList(rollout.version_config, 'Versions it sets'),
     h(
       'ol',
       { class: 'timeline', 'aria-label': 'Rings, in order' },

@@ -395,6 +395,25 @@ for (const backend of backends) {
       for (const id of [first.id, second.id]) await call('POST', rolloutsUrl(`/${id}/abort`));
     });
 
+    it('lets exactly one of ten concurrent competing creates through', async () => {
+      const r = await ring('race');
+      const body = (i: number) => ({
+        name: `race ${i}`,
+        version_config: versions(['windows']),
+        stages: [{ deployment_group_id: r.id, wait: '1h' }],
+      });
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => call('POST', rolloutsUrl(), body(i))),
+      );
+      const won = answers.filter((answer) => answer.status === 200);
+      assert.equal(won.length, 1, JSON.stringify(answers.map((answer) => answer.status)));
+      for (const lost of answers.filter((answer) => answer.status !== 200)) {
+        assert.equal(lost.status, 409);
+        assert.equal(lost.body.errors[0].meta.rollout_id, won[0]?.body.result.id);
+      }
+      await call('POST', rolloutsUrl(`/${won[0]?.body.result.id}/abort`));
+    });
+
     it('reports every violation of a create body with its JSON pointer (400 2001)', async () => {
       const r = await ring('v');
       const shape = await call('POST', rolloutsUrl(), {

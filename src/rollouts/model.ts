@@ -32,6 +32,9 @@ export const RolloutId = Type.String({
   description: 'The rollout ID (a UUID the server picks).',
 });
 
+/** As a group's name (docs/contract.md §4). */
+const RolloutName = { ...Name, description: 'A name for the rollout.' };
+
 /** A number of seconds, minutes, hours or days, e.g. `90s`, `30m`, `24h`, `7d`; at most 365 days. */
 export const WAIT_PATTERN = '^\\d{1,9}(s|m|h|d)$';
 export const Wait = Type.String({
@@ -83,7 +86,7 @@ export type Creator = Static<typeof Creator>;
 /** A rollout exactly as it is served, stored and backed up. */
 export const Rollout = Type.Object({
   id: RolloutId,
-  name: Name,
+  name: RolloutName,
   state: RolloutState,
   state_reason: Nullable(Type.String({ description: 'Why it is in its state, when not by request.' })),
   version_config: VersionConfig(),
@@ -103,7 +106,7 @@ export const StageBody = Type.Object(
 export function createRolloutBodySchema(environments: readonly string[]) {
   return Type.Object(
     {
-      name: Name,
+      name: RolloutName,
       version_config: VersionConfig(environments),
       stages: Type.Array(StageBody, {
         minItems: 1,

@@ -71,6 +71,8 @@ export class SqliteRollouts {
 
   /** The group commit's transaction is the only writer of the file: the stage found is ours alone. */
   advance(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+    // A read first: an idle tick takes no write lock (a CLI command on the file never waits for it).
+    if (!this.prepare(SQL.due).get(now)) return Promise.resolve(undefined);
     return this.commits.write(() => {
       const due = this.prepare(SQL.due).get(now) as Row | undefined;
       if (!due) return undefined;

@@ -31,12 +31,22 @@ export class PolicyIndex {
     this.slots = new Int32Array(capacity);
     let ordinal = 0;
     let offset = 0;
+    const mask = capacity - 1;
     lists.forEach((list, group) => {
       for (const id of list) {
-        offset += this.bytes.write(id, offset, 'latin1');
+        // Copy and hash in one pass over the characters (FNV-1a, as hash() below).
+        let h = FNV_OFFSET;
+        for (let i = 0; i < id.length; i++) {
+          const c = id.charCodeAt(i);
+          this.bytes[offset + i] = c;
+          h = Math.imul(h ^ c, FNV_PRIME);
+        }
+        offset += id.length;
         this.starts[ordinal + 1] = offset;
         this.groups[ordinal] = group;
-        this.insert(id, ordinal);
+        let slot = (h >>> 0) & mask;
+        while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+        this.slots[slot] = ordinal + 1;
         ordinal += 1;
       }
     });
@@ -57,13 +67,6 @@ export class PolicyIndex {
     return this.bytes.toString('latin1', this.starts[ordinal], this.starts[ordinal + 1]);
   }
 
-  private insert(id: string, ordinal: number): void {
-    const mask = this.slots.length - 1;
-    let slot = hash(id) & mask;
-    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
-    this.slots[slot] = ordinal + 1;
-  }
-
   private equals(ordinal: number, id: string): boolean {
     const start = this.starts[ordinal] as number;
     if ((this.starts[ordinal + 1] as number) - start !== id.length) return false;
@@ -74,9 +77,12 @@ export class PolicyIndex {
   }
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over the characters (one byte each). */
 function hash(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }

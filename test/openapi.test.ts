@@ -91,6 +91,8 @@ test('the document is served without credentials at /client/v4/openapi.json as O
       '/accounts/{account_id}/devices/deployment-groups',
       '/accounts/{account_id}/devices/deployment-groups/{group_id}',
       '/accounts/{account_id}/logs/audit',
+      '/accounts/{account_id}/version-targets',
+      '/accounts/{account_id}/version-targets/resolve',
       '/user/tokens/verify',
     ]);
     // Ringmaster's own routes are served under /ringmaster/v1 (docs/contract.md §8).

@@ -20,6 +20,7 @@ import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/store.ts';
 import { TokenService } from '../src/tokens/service.ts';
+import { PolicyIndex } from '../src/version-targets/policy-index.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { CF_RAY } from './support/envelope.ts';
 import {
@@ -507,3 +508,25 @@ function insertCredential(db: BetterSqlite3.Database, permission: string): strin
   ).run(id, id + id, permission, now());
   return id;
 }
+
+describe('the packed policy index', () => {
+  it('finds every held policy’s group and nothing else, across groups, with colliding and similar IDs', () => {
+    const lists = Array.from({ length: 20 }, (_, g) =>
+      Array.from({ length: 1000 }, (_, i) => (i % 3 === 0 ? `${g}-${i}` : randomUUID())),
+    );
+    lists.push(['a', '!', '~'.repeat(36)], []);
+    const index = new PolicyIndex(lists);
+    assert.equal(index.size, 20_003);
+    let ordinal = 0;
+    lists.forEach((list, group) => {
+      for (const id of list) {
+        assert.equal(index.groupOf(id), group, id);
+        assert.equal(index.id(ordinal), id);
+        ordinal += 1;
+      }
+    });
+    for (const absent of ['', 'b', '0-1', '0-30x', 'x0-3', randomUUID(), '~'.repeat(35)]) {
+      assert.equal(index.groupOf(absent), undefined, absent);
+    }
+  });
+});

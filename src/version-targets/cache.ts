@@ -13,7 +13,8 @@ import { AccountTargets } from './resolution.ts';
 
 /**
  * Policies held across accounts before the least recently used accounts are dropped: 1,000,000 held
- * policies take ~150 MiB (docs/performance.md). An account larger than this is still held, alone.
+ * policies took ~130 MiB of RSS in `npm run bench -- --targets --scale`. An account larger than this is still
+ * held, alone.
  */
 export const MAX_HELD_POLICIES = 1_200_000;
 /** The periodic check behind the notifications: a change is seen within this plus one reload. */

@@ -19,8 +19,8 @@ function* chunks(targets: AccountTargets): Generator<string> {
   for (const group of targets.groups) {
     // The part after the policy ID is the same for every policy of the group.
     const rest = `,"deployment_group_id":${JSON.stringify(group.id)},"version_config":${JSON.stringify(group.version_config)}}`;
-    for (const policy of group.policy_ids) {
-      chunk += `${first ? '' : ','}{"policy_id":${JSON.stringify(policy)}${rest}`;
+    for (let ordinal = group.first; ordinal < group.first + group.count; ordinal++) {
+      chunk += `${first ? '' : ','}{"policy_id":${JSON.stringify(targets.policyId(ordinal))}${rest}`;
       first = false;
       if (chunk.length >= CHUNK_CHARS) {
         yield chunk;

@@ -7,13 +7,16 @@ import { MESSAGES } from '../errors.ts';
 import { groupFingerprint } from '../store/changes.ts';
 import type { StoredGroup } from '../store/store.ts';
 import type { VersionTarget } from './model.ts';
+import { PolicyIndex } from './policy-index.ts';
 
-/** What a held policy resolves through: its group's id, name and entries. */
+/** What a held policy resolves through: its group's id, name and entries, and its policies' ordinals. */
 export interface TargetGroup {
   id: string;
   name: string;
   version_config: VersionConfigEntry[];
-  policy_ids: string[];
+  /** Its policies are ordinals first … first + count - 1 of the index, in the group's order. */
+  first: number;
+  count: number;
 }
 
 /** An answer, or why there is none (a `messages` entry of the envelope). */
@@ -24,8 +27,8 @@ export type Resolution =
 export class AccountTargets {
   /** Groups holding at least one policy, in list order (created_at, id). */
   readonly groups: TargetGroup[] = [];
-  /** Each held policy → its group's index in `groups`: one small integer per policy. */
-  private readonly owners = new Map<string, number>();
+  /** Each held policy → its group's index in `groups` (policy-index.ts). */
+  private readonly owners: PolicyIndex;
   /** groupFingerprint() of what this was built from (store/changes.ts). */
   readonly fingerprint: string;
   /** The strong ETag of the account's document: a hash of every group as loaded, in order. */
@@ -35,6 +38,8 @@ export class AccountTargets {
     const hash = createHash('sha256');
     let revisions = 0;
     let latest: string | null = null;
+    const lists: string[][] = [];
+    let ordinals = 0;
     for (const { group, revision } of stored) {
       revisions += revision;
       if (latest === null || group.updated_at > latest) latest = group.updated_at;
@@ -44,11 +49,12 @@ export class AccountTargets {
       hash.update(JSON.stringify(group.version_config));
       hash.update(`\u0000${policies.join('\u0000')}\n`);
       if (policies.length === 0) continue;
-      const index = this.groups.length;
       const { id, name, version_config } = group;
-      this.groups.push({ id, name, version_config, policy_ids: policies });
-      for (const policy of policies) this.owners.set(policy, index);
+      this.groups.push({ id, name, version_config, first: ordinals, count: policies.length });
+      lists.push(policies);
+      ordinals += policies.length;
     }
+    this.owners = new PolicyIndex(lists);
     this.fingerprint = groupFingerprint(stored.length, revisions, latest);
     this.etag = `"t-${hash.digest('base64url').slice(0, 27)}"`;
   }
@@ -58,8 +64,13 @@ export class AccountTargets {
     return this.owners.size;
   }
 
+  /** The ID of policy `ordinal` (see TargetGroup). */
+  policyId(ordinal: number): string {
+    return this.owners.id(ordinal);
+  }
+
   resolve(policyId: string, environment: string): Resolution {
-    const index = this.owners.get(policyId);
+    const index = this.owners.groupOf(policyId);
     if (index === undefined) return unresolved('noGroupHoldsPolicy', `policy ${policyId}`);
     const group = this.groups[index] as TargetGroup;
     const entry = entryFor(group.version_config, environment);

@@ -186,7 +186,10 @@ export class SqliteStore implements Store {
   }
 
   async accountGroups(accountId: string): Promise<StoredGroup[]> {
-    return this.read(() => (this.s.accountGroups.all(accountId) as Row[]).map(toStoredGroup));
+    // Row by row: each row's JSON text is garbage once parsed (an account may hold a million policies).
+    return this.read(() =>
+      Array.from(this.s.accountGroups.iterate(accountId) as Iterable<Row>, toStoredGroup),
+    );
   }
 
   async groupFingerprints(accountIds: string[]): Promise<Map<string, string>> {

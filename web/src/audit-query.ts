@@ -65,6 +65,8 @@ export function auditActor(entry: AuditLog): string {
   const { actor } = entry;
   if (actor.token_name) return actor.token_name;
   if (actor.email) return actor.email;
+  // Version 2 names a token only for its API changes; through the dashboard it gives the ID alone.
+  if (actor.id && actor.type === 'user') return `credential ${actor.id}`;
   if (actor.type === 'system') return 'Ringmaster';
   if (actor.type === 'cloudflare_admin') return 'the operator';
   return actor.type;

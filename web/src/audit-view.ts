@@ -154,7 +154,8 @@ export class AuditView {
 
   private entry(entry: AuditLog): HTMLElement {
     const ring = entry.resource.type === 'deployment_group';
-    const name = h('span', { class: 'audit-name' }, auditRingName(entry) ?? '');
+    const recorded = auditRingName(entry);
+    const name = h('span', { class: 'audit-name' }, recorded === null ? '' : `“${recorded}”`);
     if (isRingDeletion(entry)) void this.fillDeletedName(name, entry.resource.id);
     const through = auditInterface(entry);
     return h(

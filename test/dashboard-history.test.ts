@@ -4,12 +4,14 @@
 // Another person's changes are made through the public API with a token of their own.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
-  browserUnavailable,
+  browserSuiteUnavailable,
   buildDashboard,
   type DashboardServer,
   launchChromium,
+  type OpenedDashboard,
+  openDashboard,
   signIn,
   startDashboardServer,
 } from './support/browser.ts';
@@ -24,10 +26,7 @@ const ring = (name: string, policyIds: string[] = []) => ({
   policy_ids: policyIds,
 });
 
-const unavailable = await browserUnavailable();
-if (unavailable && process.env.RINGMASTER_REQUIRE_BROWSER)
-  throw new Error(`dashboard e2e cannot run: ${unavailable}`);
-if (unavailable) console.log(`# dashboard change-control e2e did not run: ${unavailable}`);
+const unavailable = await browserSuiteUnavailable('dashboard change-control e2e');
 
 let server: DashboardServer;
 before(async () => {
@@ -74,24 +73,10 @@ describe('dashboard change control in Chromium', { skip: unavailable ?? false },
     await browser?.close();
   });
 
-  interface Opened {
-    context: BrowserContext;
-    page: Page;
-    problems: string[];
-  }
-
-  async function open(token: string, acct: string): Promise<Opened> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 4\d\d/.test(message.text()))
-        problems.push(message.text());
-    });
-    await page.goto(`${server.origin}/`);
-    await signIn(page, token, acct);
-    return { context, page, problems };
+  async function open(token: string, acct: string): Promise<OpenedDashboard> {
+    const opened = await openDashboard(browser, server.origin);
+    await signIn(opened.page, token, acct);
+    return opened;
   }
 
   test('an edit that lost a race says who changed the ring and when, keeps the edit, and reloads on request', async () => {

@@ -1,9 +1,9 @@
 // "Delete this ring?" — Cancel has the focus, so a stray Enter deletes nothing. The delete sends the ETag of
 // the state shown; if the ring changed since, the dialog says who changed it and offers Reload instead.
-import { type Api, describeFailure, isStale } from './api.ts';
+import type { Api } from './api.ts';
 import { h, showModal } from './dom.ts';
 import { plural } from './format.ts';
-import { showStale } from './stale-notice.ts';
+import { showRefusal } from './stale-notice.ts';
 import type { Group } from './wire.ts';
 
 /** 'deleted' once the group is gone (now, or already by someone else); 'reload': it changed, show it anew. */
@@ -60,19 +60,15 @@ export function confirmDelete(api: Api, group: Group, etag: string | null): Prom
       return;
     }
     confirm.textContent = 'Delete ring';
-    error.hidden = false;
-    if (isStale(outcome)) {
-      await showStale(api, group.id, 'It was not deleted.', error, () => {
-        result = 'reload';
-        dialog.close();
-      });
-      busy = false;
-      return;
-    }
+    const words = { stale: 'It was not deleted.', other: 'Not deleted' };
+    const stale = await showRefusal(api, group.id, outcome, error, words, () => {
+      result = 'reload';
+      dialog.close();
+    });
     busy = false;
-    confirm.disabled = false;
-    error.textContent = `Not deleted: ${describeFailure(outcome)}`;
-    cancel.focus();
+    // After a lost race only Reload: deleting a state nobody has seen would be the silent overwrite.
+    confirm.disabled = stale;
+    if (!stale) cancel.focus();
   }
 
   return showModal(

@@ -1,10 +1,10 @@
 // "Restore this version?" — for a revision in a ring's history, and for a deleted ring (which comes back with
 // its ID). POST …/revert (docs/contract.md §8.3) with the ETag of the ring as the history showed it, so a
 // change made meanwhile is not overwritten (412: who changed it, and Reload). A deleted ring has no ETag.
-import { type Api, describeFailure, isStale } from './api.ts';
+import type { Api } from './api.ts';
 import { h, showModal } from './dom.ts';
 import { exactTime } from './format.ts';
-import { showStale } from './stale-notice.ts';
+import { showRefusal } from './stale-notice.ts';
 import type { Group } from './wire.ts';
 
 export interface RestoreTarget {
@@ -72,19 +72,14 @@ export function confirmRestore(api: Api, target: RestoreTarget): Promise<Restore
       dialog.close();
       return;
     }
-    error.hidden = false;
-    if (isStale(outcome)) {
-      await showStale(api, target.groupId, 'Nothing was restored.', error, () => {
-        result = { kind: 'reload' };
-        dialog.close();
-      });
-      busy = false;
-      return;
-    }
+    const words = { stale: 'Nothing was restored.', other: 'Not restored' };
+    const stale = await showRefusal(api, target.groupId, outcome, error, words, () => {
+      result = { kind: 'reload' };
+      dialog.close();
+    });
     busy = false;
-    confirm.disabled = false;
-    error.textContent = `Not restored: ${describeFailure(outcome)}`;
-    cancel.focus();
+    confirm.disabled = stale;
+    if (!stale) cancel.focus();
   }
 
   return showModal(

@@ -1,7 +1,7 @@
 // "Someone else changed this ring": what the edit and delete dialogs show on a 412 (code 2007, docs/contract.md
 // §8.1) instead of overwriting. Who and when come from the ring's newest revision (§8.3). Reload is the
 // user's choice: until it is pressed, whatever they typed stays in the form.
-import type { Api } from './api.ts';
+import { type Api, describeFailure, type Failure, isStale } from './api.ts';
 import { h } from './dom.ts';
 import { exactTime, parseTimestamp, relativeTime } from './format.ts';
 import { actionLabel, actorName, interfaceLabel } from './history-text.ts';
@@ -44,16 +44,33 @@ export async function staleNotice(
   );
 }
 
-/** Puts the notice in a dialog's error slot and gives Reload the focus. */
-export async function showStale(
+/** The words a confirmation dialog uses for a change that was refused. */
+export interface RefusalWords {
+  /** After "Someone else changed this ring…": "It was not deleted." */
+  stale: string;
+  /** Before any other failure's sentence: "Not deleted". */
+  other: string;
+}
+
+/**
+ * Shows why a confirmed change was refused in the dialog's error slot: for a lost race (412) the notice
+ * with Reload, which then has the focus; else the failure in a sentence. True for a lost race.
+ */
+export async function showRefusal(
   api: Api,
   groupId: string,
-  intro: string,
+  failure: Failure,
   slot: HTMLElement,
+  words: RefusalWords,
   onReload: () => void,
-): Promise<void> {
-  const notice = await staleNotice(api, groupId, intro, onReload);
+): Promise<boolean> {
   slot.hidden = false;
+  if (!isStale(failure)) {
+    slot.textContent = `${words.other}: ${describeFailure(failure)}`;
+    return false;
+  }
+  const notice = await staleNotice(api, groupId, words.stale, onReload);
   slot.replaceChildren(notice);
   notice.querySelector('button')?.focus();
+  return true;
 }

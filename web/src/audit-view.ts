@@ -32,6 +32,8 @@ export class AuditView {
   private filters: AuditFilters = defaultFilters();
   private cursor: string | null = null;
   private writable = false;
+  /** Token names by credential ID, as entries have shown them. */
+  private readonly names = new Map<string, string>();
   private loadSeq = 0;
   private readonly heading = h('h1', { id: 'audit-title', tabindex: '-1' }, 'Audit log');
   private readonly status = h('p', { class: 'summary', role: 'status' });
@@ -136,6 +138,7 @@ export class AuditView {
     if (access?.ok) this.writable = access.result.write;
     if (fresh) this.list.replaceChildren();
     for (const entry of outcome.result) this.list.append(this.entry(entry));
+    this.nameActors(outcome.result);
     this.cursor = outcome.resultInfo?.cursor ?? null;
     this.more.hidden = this.cursor === null;
     const shown = this.list.childElementCount;
@@ -165,7 +168,7 @@ export class AuditView {
         'p',
         { class: 'audit-what' },
         h('strong', {}, entry.action.description),
-        ring ? ' ' : null,
+        ' ',
         name,
         ' ',
         h('code', { class: 'audit-id' }, entry.resource.id),
@@ -174,7 +177,7 @@ export class AuditView {
         'p',
         { class: 'meta' },
         'By ',
-        h('strong', {}, auditActor(entry)),
+        h('strong', { class: 'audit-actor', 'data-actor-id': entry.actor.id ?? '' }, auditActor(entry)),
         through ? ` through ${through}, ` : ', ',
         h(
           'time',
@@ -191,7 +194,7 @@ export class AuditView {
     return h(
       'p',
       { class: 'audit-actions' },
-      ring
+      ring && !isRingDeletion(entry)
         ? h(
             'a',
             { class: 'button', href: `#group=${entry.resource.id}` },
@@ -219,6 +222,19 @@ export class AuditView {
           )
         : null,
     );
+  }
+
+  /**
+   * Version 2 names a token only on its API changes; its dashboard changes give the ID alone. Once an
+   * entry loaded so far has named an ID, every entry of that ID shows the name.
+   */
+  private nameActors(entries: AuditLog[]): void {
+    for (const { actor } of entries)
+      if (actor.id && actor.token_name) this.names.set(actor.id, actor.token_name);
+    for (const slot of this.list.querySelectorAll<HTMLElement>('.audit-actor[data-actor-id]')) {
+      const name = this.names.get(slot.dataset.actorId ?? '');
+      if (name && slot.textContent !== name) slot.textContent = name;
+    }
   }
 
   /** A deletion records no name: the ring's history has it. */

@@ -39,7 +39,7 @@ export async function staleNotice(
       'p',
       { class: 'stale-actions' },
       h('button', { type: 'button', class: 'button', onclick: () => onReload() }, 'Reload'),
-      ' shows the ring as it is now and discards your changes.',
+      h('span', {}, 'shows the ring as it is now and discards your changes.'),
     ),
   );
 }

@@ -78,6 +78,11 @@ class HistoryDialog {
   private async reload(): Promise<void> {
     const { api, groupId } = this.options;
     const current = await api.getGroup(groupId);
+    // 404: deleted, and its history still there; anything else and a restore could not be made safely.
+    if (!current.ok && current.status !== 404) {
+      this.status.textContent = `Could not load the ring: ${describeFailure(current)}`;
+      return;
+    }
     this.etag = current.ok ? current.etag : null;
     this.entries = [];
     this.page = 0;

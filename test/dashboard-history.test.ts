@@ -197,6 +197,31 @@ describe('dashboard change control in Chromium', { skip: unavailable ?? false },
     await context.close();
   });
 
+  test('a restore that lost a race restores nothing, says who changed the ring, and reloads the history', async () => {
+    const acct = account(7);
+    const alice = makeToken(acct, 'write', 'alice');
+    const group = await as(server.token, 'POST', GROUPS(acct), ring('Theta'));
+    await as(server.token, 'PATCH', `${GROUPS(acct)}/${group.id}`, { name: 'Theta 2' });
+    const { context, page, problems } = await open(server.token, acct);
+    await page.getByRole('button', { name: 'History Theta 2' }).click();
+    const dialog = page.getByRole('dialog', { name: 'History' });
+    await dialog.getByRole('button', { name: 'Restore this version (revision 1)' }).click();
+    await as(alice, 'PATCH', `${GROUPS(acct)}/${group.id}`, { name: 'Theta 3' });
+    const confirm = page.getByRole('alertdialog', { name: 'Restore this version?' });
+    await confirm.getByRole('button', { name: 'Restore revision 1' }).click();
+    const alert = confirm.getByRole('alert');
+    await alert.getByText('Someone else changed this ring after you opened it.').waitFor();
+    assert.match(
+      (await alert.textContent()) ?? '',
+      /Nothing was restored\..*Updated by alice through the API/s,
+    );
+    assert.equal((await as(server.token, 'GET', `${GROUPS(acct)}/${group.id}`)).name, 'Theta 3');
+    await confirm.getByRole('button', { name: 'Reload' }).click();
+    await dialog.getByRole('listitem', { name: 'Revision 3 · Updated' }).getByText('Current').waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('a read-only token sees the history but no Restore', async () => {
     const acct = account(4);
     const reader = makeToken(acct, 'read', 'auditor');

@@ -309,9 +309,13 @@ export class RingsView {
    * The ring as it is now, with its ETag, read when a dialog opens; null when it is gone or unreadable
    * (then said, and the list reloaded).
    */
-  private async current(groupId: string): Promise<{ group: Group; etag: string | null } | null> {
-    const outcome = await this.api.getGroup(groupId);
-    if (outcome.ok) return { group: outcome.result, etag: outcome.etag };
+  private async current(shown: Group): Promise<{ group: Group; etag: string | null } | null> {
+    const outcome = await this.api.getGroup(shown.id);
+    if (outcome.ok) {
+      // The card was out of date: bring the list up to date behind the dialog.
+      if (outcome.result.updated_at !== shown.updated_at) void this.load(this.page);
+      return { group: outcome.result, etag: outcome.etag };
+    }
     if (isSignedOut(outcome))
       this.onSignedOut('Your session ended: the token is no longer valid. Sign in again.');
     else {
@@ -323,7 +327,7 @@ export class RingsView {
 
   private async edit(group: Group): Promise<void> {
     const draft = this.takeDraft(group.id);
-    const now = await this.current(group.id);
+    const now = await this.current(group);
     if (!now) return;
     // Back from a conflict's link: the edit still answers to the state it was started from.
     const etag = draft ? draft.etag : now.etag;
@@ -352,7 +356,7 @@ export class RingsView {
 
   private async remove(group: Group): Promise<void> {
     const index = this.groups.findIndex((g) => g.id === group.id);
-    const now = await this.current(group.id);
+    const now = await this.current(group);
     if (!now) return;
     const result = await confirmDelete(this.api, now.group, now.etag);
     if (result === 'reload') {

@@ -13,14 +13,14 @@ async function ringmaster(server: DashboardServer, method: string, path: string,
   return envelope.result;
 }
 
-/** An earlier rollout, already completed: Ring 1 to 2026.6.822.0 on Windows, no wait. */
+/** An earlier rollout, already completed: the second ring to 2026.6.822.0 on Windows, no wait. */
 async function finishedRollout(server: DashboardServer, account: string): Promise<void> {
   const groups = await server.api('GET', `/accounts/${account}/devices/deployment-groups`);
-  const ring1 = groups.body.result[1].id;
+  const second = groups.body.result[1];
   const created = await ringmaster(server, 'POST', `/accounts/${account}/rollouts`, {
-    name: 'Windows 2026.6.822.0 to Engineering',
+    name: `Windows 2026.6.822.0 to ${second.name}`,
     version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
-    stages: [{ deployment_group_id: ring1, wait: '0s' }],
+    stages: [{ deployment_group_id: second.id, wait: '0s' }],
   });
   for (let i = 0; i < 300; i++) {
     const rollout = await ringmaster(server, 'GET', `/accounts/${account}/rollouts/${created.id}`);
@@ -51,7 +51,6 @@ export async function shootRollouts(
   const first = page.getByRole('article').first();
   await first.getByRole('button', { name: /^Promote…/ }).click();
   const dialog = page.getByRole('dialog', { name: 'Promote' });
-  await dialog.getByLabel('Rollout name').fill('Windows and macOS 2026.6.822.1');
   await dialog
     .getByLabel(/^Wait before /)
     .first()

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator } from 'playwright-core';
 import {
-  browserUnavailable,
+  browserSuiteUnavailable,
   buildDashboard,
   type DashboardServer,
   launchChromium,
@@ -23,10 +23,7 @@ const policy = (n: number) => `5e1f0c4e-0000-4000-8000-${n.toString().padStart(1
 const NEW = '2026.6.822.1';
 const OLD = '2026.5.711.0';
 
-const unavailable = await browserUnavailable();
-if (unavailable && process.env.RINGMASTER_REQUIRE_BROWSER)
-  throw new Error(`dashboard e2e cannot run: ${unavailable}`);
-if (unavailable) console.log(`# dashboard rollouts e2e did not run: ${unavailable}`);
+const unavailable = await browserSuiteUnavailable('dashboard rollouts e2e');
 
 let server: DashboardServer;
 before(async () => {

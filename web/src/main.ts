@@ -1,6 +1,8 @@
 // The dashboard's entry point: signed out → the sign-in form; signed in → the account's rings.
-// A `#group=<id>` address (the links a conflict shows) brings that group's card on screen.
+// A `#group=<id>` address (the links a conflict shows) brings that group's card on screen; `#audit` is the
+// account's audit log; `#rollouts`, `#rollout=<id>` and `#lookup` are the pages of rollouts-pages.ts.
 import { Api } from './api.ts';
+import { AuditView } from './audit-view.ts';
 import { h, replace } from './dom.ts';
 import { RingsView } from './rings.ts';
 import { otherPage, type PageName, type PageView, pageNav, placeInAddress } from './rollouts-pages.ts';
@@ -11,16 +13,23 @@ import type { Access } from './wire.ts';
 const main = document.getElementById('main') as HTMLElement;
 const sessionArea = document.getElementById('session') as HTMLElement;
 let rings: RingsView | null = null;
+let audit: AuditView | null = null;
 /** The page on screen when it is not the rings (rollouts-pages.ts), and which page is shown. */
 let other: PageView | null = null;
 let shownPage: PageName | null = null;
 
-function showSignIn(notice?: string): void {
+/** Stops whatever signed-in view is on screen. */
+function leaveView(): void {
   rings?.dispose();
-  rings = null;
   other?.dispose();
+  rings = null;
   other = null;
+  audit = null;
   shownPage = null;
+}
+
+function showSignIn(notice?: string): void {
+  leaveView();
   replace(sessionArea);
   replace(main, signInView({ notice, onSignedIn: (session, access) => signIn(session, access) }));
   document.getElementById('token')?.focus();
@@ -37,20 +46,9 @@ function signOut(notice = 'You signed out; the token was removed from this tab.'
 }
 
 async function showRings(session: Session, focusHeading: boolean, access?: Access): Promise<void> {
-  replace(
-    sessionArea,
-    h(
-      'span',
-      { class: 'account' },
-      h('span', { class: 'account-label' }, 'Account '),
-      h('code', { title: session.account }, session.account),
-    ),
-    h('button', { type: 'button', class: 'button', onclick: () => signOut() }, 'Sign out'),
-  );
-  rings?.dispose();
-  other?.dispose();
-  rings = null;
-  other = null;
+  showSessionArea(session);
+  if (location.hash === '#audit') return showAudit(session);
+  leaveView();
   const place = placeInAddress(location.hash);
   shownPage = place.page;
   const page = otherPage(place, new Api(session), (reason) => signOut(reason), access);
@@ -69,15 +67,42 @@ async function showRings(session: Session, focusHeading: boolean, access?: Acces
   else if (focusHeading) view.focusHeading();
 }
 
+async function showAudit(session: Session): Promise<void> {
+  leaveView();
+  const view = new AuditView(new Api(session), (reason) => signOut(reason));
+  audit = view;
+  replace(main, view.root);
+  view.focusHeading();
+  await view.load(true);
+}
+
+function showSessionArea(session: Session): void {
+  replace(
+    sessionArea,
+    h(
+      'span',
+      { class: 'account' },
+      h('span', { class: 'account-label' }, 'Account '),
+      h('code', { title: session.account }, session.account),
+    ),
+    h('button', { type: 'button', class: 'button', onclick: () => signOut() }, 'Sign out'),
+  );
+}
+
 function groupInAddress(): string | null {
   return /^#group=([0-9a-f-]{36})$/i.exec(location.hash)?.[1] ?? null;
 }
 
 window.addEventListener('hashchange', () => {
+  const session = loadSession();
+  if (!session) return;
+  if (location.hash === '#audit') {
+    void showAudit(session);
+    return;
+  }
   const place = placeInAddress(location.hash);
-  const signedIn = loadSession();
-  if (signedIn && shownPage && (place.page !== shownPage || place.rollout)) {
-    void showRings(signedIn, true);
+  if (audit || place.page !== shownPage || place.rollout) {
+    void showRings(session, true);
     return;
   }
   const target = groupInAddress();

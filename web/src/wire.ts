@@ -88,11 +88,83 @@ export interface Access {
   all_accounts: boolean;
 }
 
+/** deployment-group-history → result[] */
+export interface HistoryEntry {
+  /** The revision this change made (a delete makes one too). */
+  revision: number;
+  /** The audit log entry of this change. */
+  audit_log_id: string;
+  at: string;
+  action: 'create' | 'update' | 'delete' | 'revert' | 'revoke';
+  actor: {
+    type: 'user' | 'system';
+    /** The credential ID. */
+    id: string | null;
+    /** The credential name. */
+    name: string | null;
+    /** The legacy API key email. */
+    email: string | null;
+    /** The client address, as TRUST_PROXY allows. */
+    ip: string | null;
+    interface: 'API' | 'dashboard' | 'CLI' | 'rollout';
+  };
+  deployment_group: Group | null;
+  changes: {
+    /** A field of the deployment group. */
+    field: string;
+  }[];
+}
+
+/** audit-logs-v2-get-account-audit-logs → result[] */
+export interface AuditLog {
+  id: string;
+  account?: Deleted;
+  action: {
+    description: string;
+    result: string;
+    time: string;
+    type: string;
+  };
+  actor: {
+    context?: 'api' | 'api_key' | 'api_token' | 'dash' | 'oauth' | 'origin_ca_key';
+    email?: string;
+    id?: string;
+    ip_address?: string;
+    token_id?: string;
+    token_name?: string;
+    type: 'account' | 'cloudflare_admin' | 'delegated_service' | 'system' | 'user';
+  };
+  raw: {
+    cf_ray_id?: string;
+    method?: string;
+    status_code?: number;
+    uri?: string;
+    user_agent?: string;
+  };
+  resource: {
+    id: string;
+    product: string;
+    response?: Record<string, unknown>;
+    scope: 'accounts' | 'user' | 'zones' | 'memberships';
+    type: string;
+  };
+}
+
+/** audit-logs-v2-get-account-audit-logs → result_info */
+export interface AuditResultInfo {
+  /** Logs in this page, as a string (Cloudflare’s spec). */
+  count: string;
+  cursor?: string;
+  cursors?: {
+    after?: string;
+  };
+}
+
 /** get-rollout → result */
 export interface Rollout {
   /** The rollout ID (a UUID the server picks). */
   id: string;
-  /** A user-friendly name for the deployment group. */
+  /** A name for the rollout. */
   name: string;
   /** Where the rollout is. */
   state: 'scheduled' | 'running' | 'paused' | 'completed' | 'aborted' | 'rolled_back' | 'failed';
@@ -128,7 +200,7 @@ export interface Rollout {
 
 /** create-rollout → body */
 export interface RolloutCreate {
-  /** A user-friendly name for the deployment group. */
+  /** A name for the rollout. */
   name: string;
   version_config: VersionConfig[];
   stages: {

@@ -290,6 +290,8 @@ describe('version 2 filters as the spec writes them', () => {
     for (const window of [
       'since=1960-01-01&before=1965-01-01',
       'since=1969-12-31T23:59:59Z&before=1970-01-01T00:00:00Z',
+      // Years 1–99 are years too (Date.UTC would read them as 1901–1999).
+      'since=0050-01-01&before=0060-01-01',
     ]) {
       for (const url of [`${V2()}?${window}`, `${V1()}?${window}`]) {
         const response = await get(url);

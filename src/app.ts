@@ -25,6 +25,9 @@ import { RequestLog } from './http/request-log.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { createMetrics, registerMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
+import { registerRolloutRoutes } from './rollouts/routes.ts';
+import { ROLLOUT_TICK_MS, startRolloutScheduler } from './rollouts/scheduler.ts';
+import { RolloutService } from './rollouts/service.ts';
 import type { Store } from './store/store.ts';
 import type { TestMode } from './testing/mode.ts';
 import { registerTestingRoutes } from './testing/routes.ts';
@@ -49,6 +52,8 @@ export interface AppOptions {
    * builds the app can switch it on; no request can.
    */
   testMode?: TestMode;
+  /** How often the rollout scheduler ticks (tests: long, and they tick it themselves). */
+  rolloutTickMs?: number;
 }
 
 export function buildApp({
@@ -58,6 +63,7 @@ export function buildApp({
   counters = new MemoryCounters(),
   limits: overrides,
   testMode,
+  rolloutTickMs = ROLLOUT_TICK_MS,
 }: AppOptions): FastifyInstance {
   const limits: Limits = { ...LIMITS, ...overrides };
   const metrics = createMetrics();
@@ -117,6 +123,10 @@ export function buildApp({
     app.log,
   );
   app.addHook('onClose', () => pruning.stop());
+  // Every process runs the scheduler; the store makes each stage apply once (ADR 0013).
+  const scheduler = startRolloutScheduler(untimedStore, app.log, rolloutTickMs);
+  app.decorate('rolloutScheduler', scheduler);
+  app.addHook('onClose', () => scheduler.stop());
 
   registerErrorHandler(app);
   registerNotFound(app);
@@ -132,6 +142,7 @@ export function buildApp({
     registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
     registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
     registerAuditLogRoutes(api, new AuditLogService(store));
+    registerRolloutRoutes(api, new RolloutService(store), config.targetEnvironments);
     if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;

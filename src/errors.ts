@@ -29,6 +29,17 @@ export const ERRORS = {
     code: 2004,
     message: 'Policy ID already belongs to another deployment group',
   },
+  rolloutNotFound: { status: 404, code: 2016, message: 'Rollout not found' },
+  rolloutState: {
+    status: 409,
+    code: 2017,
+    message: 'The rollout is not in a state that allows this action',
+  },
+  rolloutConflict: {
+    status: 409,
+    code: 2018,
+    message: 'Another active rollout sets the same environment of the same deployment group',
+  },
   preconditionFailed: { status: 412, code: 2007, message: 'If-Match did not match the current version' },
   idempotencyMismatch: {
     status: 422,
@@ -87,7 +98,7 @@ export interface ErrorDetail {
   documentation_url?: string;
   error_chain?: { code: number; message: string }[];
   /** Facts a client can act on without parsing `message`, e.g. the owner of a policy ID (§5). */
-  meta?: { deployment_group_id?: string };
+  meta?: { deployment_group_id?: string; rollout_id?: string };
 }
 
 export interface ApiErrorOptions {

@@ -67,8 +67,10 @@ interface Route {
   needs: 'read' | 'write' | 'verify' | 'all-accounts';
   /** Whether the route reads a JSON body (and so could be made to parse one). */
   takesBody: boolean;
-  /** Whether the route addresses one existing group. */
+  /** Whether the route addresses one existing group (or rollout). */
   item: boolean;
+  /** What an item of another account answers, when not a group's 404 (a rollout's: 2016). */
+  notFound?: Failure;
   prepare(placement: Placement): Promise<Prepared>;
 }
 
@@ -350,7 +352,129 @@ const routes: Route[] = [
     },
   },
   ...testingRoutes(),
+  ...rolloutRoutes(),
 ];
+
+/** The rollout routes (docs/contract.md §8.5): another account's rollout is not found (2016). */
+function rolloutRoutes(): Route[] {
+  const url = (account: string, path = '') => `/ringmaster/v1/accounts/${account}/rollouts${path}`;
+  const ROLLOUT_NOT_FOUND: Failure = { status: 404, code: 2016 };
+  const fetchRollout = async (account: string, id: string) =>
+    (await t.request({ url: url(account, `/${id}`) })).json().result;
+  /** A rollout of one new ring whose first stage is due in 30 days: nothing applies during the test. */
+  const createRollout = async (account: string, name = uniqueName()) => {
+    const ring = await createGroup(account);
+    const created = await t.request({
+      method: 'POST',
+      url: url(account),
+      body: {
+        name,
+        version_config: validGroup().version_config,
+        stages: [{ deployment_group_id: ring.id, wait: '30d' }],
+      },
+    });
+    assert.equal(created.statusCode, 200, created.body);
+    return created.json().result;
+  };
+  const actions = (['pause', 'resume', 'abort', 'rollback'] as const).map(
+    (action): Route => ({
+      name: `POST /ringmaster/v1/…/rollouts/:id/${action}`,
+      method: 'POST',
+      needs: 'write',
+      takesBody: false,
+      item: true,
+      notFound: ROLLOUT_NOT_FOUND,
+      async prepare({ groupAccount, urlAccount }) {
+        const rollout = await createRollout(groupAccount);
+        if (action === 'resume')
+          await t.request({ method: 'POST', url: url(groupAccount, `/${rollout.id}/pause`) });
+        const before = await fetchRollout(groupAccount, rollout.id);
+        const expected = { pause: 'paused', resume: 'scheduled', abort: 'aborted', rollback: 'rolled_back' }[
+          action
+        ];
+        return {
+          url: url(urlAccount, `/${rollout.id}/${action}`),
+          async succeeded(response) {
+            assert.equal(response.json().result.state, expected);
+            assert.equal((await fetchRollout(urlAccount, rollout.id)).state, expected);
+          },
+          async untouched() {
+            assert.deepEqual(await fetchRollout(groupAccount, rollout.id), before);
+          },
+        };
+      },
+    }),
+  );
+  return [
+    {
+      name: 'GET /ringmaster/v1/…/rollouts',
+      method: 'GET',
+      needs: 'read',
+      takesBody: false,
+      item: false,
+      async prepare({ groupAccount, urlAccount }) {
+        const rollout = await createRollout(groupAccount);
+        return {
+          url: `${url(urlAccount)}?per_page=100`,
+          async succeeded(response) {
+            const listed = response.json().result.some(({ id }: { id: string }) => id === rollout.id);
+            assert.equal(listed, groupAccount === urlAccount);
+          },
+          async untouched() {},
+        };
+      },
+    },
+    {
+      name: 'POST /ringmaster/v1/…/rollouts',
+      method: 'POST',
+      needs: 'write',
+      takesBody: true,
+      item: false,
+      async prepare({ groupAccount, urlAccount }) {
+        const ring = await createGroup(groupAccount);
+        const name = uniqueName();
+        const list = async (account: string) =>
+          (await t.request({ url: `${url(account)}?per_page=100` })).json().result as { name: string }[];
+        return {
+          url: url(urlAccount),
+          body: {
+            name,
+            version_config: validGroup().version_config,
+            stages: [{ deployment_group_id: ring.id, wait: '30d' }],
+          },
+          async succeeded(response) {
+            assert.equal(response.json().result.name, name);
+            assert.equal((await list(urlAccount)).filter((r) => r.name === name).length, 1);
+          },
+          async untouched() {
+            assert.equal((await list(groupAccount)).filter((r) => r.name === name).length, 0);
+          },
+        };
+      },
+    },
+    {
+      name: 'GET /ringmaster/v1/…/rollouts/:id',
+      method: 'GET',
+      needs: 'read',
+      takesBody: false,
+      item: true,
+      notFound: ROLLOUT_NOT_FOUND,
+      async prepare({ groupAccount, urlAccount }) {
+        const rollout = await createRollout(groupAccount);
+        return {
+          url: url(urlAccount, `/${rollout.id}`),
+          async succeeded(response) {
+            assert.deepEqual(response.json().result, rollout);
+          },
+          async untouched() {
+            assert.deepEqual(await fetchRollout(groupAccount, rollout.id), rollout);
+          },
+        };
+      },
+    },
+    ...actions,
+  ];
+}
 
 /** The test-mode control routes (docs/contract.md §8.6): Write on every account, and nothing less. */
 function testingRoutes(): Route[] {
@@ -618,7 +742,8 @@ const situations: Situation[] = [
       name: `the ${holder} token and another account's group`,
       headers: (s) => bearer(s[holder]),
       placement: { groupAccount: OTHER_ACCOUNT },
-      expect: (route) => (route.item ? GROUP_NOT_FOUND : route.needs === 'read' ? 'success' : undefined),
+      expect: (route) =>
+        route.item ? (route.notFound ?? GROUP_NOT_FOUND) : route.needs === 'read' ? 'success' : undefined,
     }),
   ),
   ...[

@@ -176,7 +176,7 @@ describe('db export and db import', () => {
     assert.deepEqual(JSON.parse(lines[0] as string), {
       type: 'header',
       format: 'ringmaster-backup',
-      version: 2,
+      version: 3,
     });
     assert.deepEqual(JSON.parse(lines.at(-1) as string), {
       type: 'end',
@@ -184,6 +184,7 @@ describe('db export and db import', () => {
       credentials: 3,
       audit_entries: 1,
       idempotency_keys: 0,
+      rollouts: 0,
     });
     assert.equal(lines.length, BULK + 4 + 3 + 1 + 2);
     const entry = JSON.parse(lines.at(-2) as string);
@@ -229,7 +230,7 @@ describe('db export and db import', () => {
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line));
-    assert.equal(again[0].version, 2);
+    assert.equal(again[0].version, 3);
     const groups = again.filter((record) => record.type === 'deployment_group');
     assert.equal(groups.length, BULK + 4);
     assert.ok(groups.every((group) => group.revision === 1));
@@ -267,7 +268,7 @@ describe('db export and db import', () => {
 
     assert.equal(
       exportFrom(target),
-      `${lines[0]}\n{"type":"end","deployment_groups":0,"credentials":0,"audit_entries":0,"idempotency_keys":0}\n`,
+      `${lines[0]}\n{"type":"end","deployment_groups":0,"credentials":0,"audit_entries":0,"idempotency_keys":0,"rollouts":0}\n`,
     );
   });
 
@@ -389,7 +390,7 @@ describe('db import checks every line with the API’s rules', () => {
   }
   /** What an empty store exports (in the current format; these checks feed it version 1 files). */
   const EMPTY =
-    '{"type":"header","format":"ringmaster-backup","version":2}\n{"type":"end","deployment_groups":0,"credentials":0,"audit_entries":0,"idempotency_keys":0}\n';
+    '{"type":"header","format":"ringmaster-backup","version":3}\n{"type":"end","deployment_groups":0,"credentials":0,"audit_entries":0,"idempotency_keys":0,"rollouts":0}\n';
 
   const refusals: [string, string, RegExp][] = [
     [
@@ -475,11 +476,11 @@ describe('db import checks every line with the API’s rules', () => {
     );
     const { run, holds } = importFresh(text, { TARGET_ENVIRONMENTS: 'windows,macos,linux' });
     assert.equal(run.status, 0, run.stderr);
-    // Exported in version 2: each group at revision 1, and the trailer's two new counts.
+    // Exported in version 3: each group at revision 1, and the trailer's three new counts.
     const upgraded = text
-      .replace('"version":1', '"version":2')
+      .replace('"version":1', '"version":3')
       .replaceAll('Z"}\n', 'Z","revision":1}\n')
-      .replace('"credentials":0}', '"credentials":0,"audit_entries":0,"idempotency_keys":0}');
+      .replace('"credentials":0}', '"credentials":0,"audit_entries":0,"idempotency_keys":0,"rollouts":0}');
     assert.equal(holds, upgraded);
   });
 });

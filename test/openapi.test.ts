@@ -91,6 +91,12 @@ test('the document is served without credentials at /client/v4/openapi.json as O
       '/accounts/{account_id}/devices/deployment-groups',
       '/accounts/{account_id}/devices/deployment-groups/{group_id}',
       '/accounts/{account_id}/logs/audit',
+      '/accounts/{account_id}/rollouts',
+      '/accounts/{account_id}/rollouts/{rollout_id}',
+      '/accounts/{account_id}/rollouts/{rollout_id}/abort',
+      '/accounts/{account_id}/rollouts/{rollout_id}/pause',
+      '/accounts/{account_id}/rollouts/{rollout_id}/resume',
+      '/accounts/{account_id}/rollouts/{rollout_id}/rollback',
       '/user/tokens/verify',
     ]);
     // Ringmaster's own routes are served under /ringmaster/v1 (docs/contract.md §8).

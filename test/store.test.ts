@@ -668,6 +668,7 @@ for (const backend of backends) {
             credentials: 2,
             auditEntries: 6,
             idempotencyKeys: 0,
+            rollouts: 0,
           });
           assert.deepEqual(await exported(target.store), records);
           // Ownership came along: the imported groups own their policy IDs.
@@ -697,6 +698,7 @@ for (const backend of backends) {
           credentials: 0,
           auditEntries: 0,
           idempotencyKeys: 0,
+          rollouts: 0,
         });
         assert.deepEqual(await exported(store), incoming);
       });

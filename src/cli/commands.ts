@@ -90,6 +90,22 @@ const DRY_RUN: Options = {
   },
 };
 
+const ROLLOUTS_DETAILS = `Rollouts take versions through rings stage by stage (docs/contract.md §8.5). Exit codes: 0
+success, 2 usage error, 3 the API refused (its messages are printed), 4 the server could not be reached.`;
+
+/** pause, resume, abort and rollback: one command each, the same shape. */
+function rolloutAction(action: 'pause' | 'resume' | 'abort' | 'rollback', summary: string): Command {
+  return {
+    path: ['rollouts', action],
+    summary,
+    usage: '<id> [connection options]',
+    options: CONNECTION,
+    positionals: ['<id>'],
+    details: ROLLOUTS_DETAILS,
+    load: async () => (await import('./rollouts.ts'))[action],
+  };
+}
+
 const GROUPS_DETAILS = `Exit codes: 0 success, 2 usage error, 3 the API refused (its messages are printed),
 4 the server could not be reached.`;
 
@@ -265,6 +281,59 @@ export const COMMANDS: Command[] = [
     load: async () => (await import('./groups.ts')).revert,
   },
   {
+    path: ['rollouts', 'create'],
+    summary: 'create a rollout: versions taken through rings, stage by stage',
+    usage: '--name <name> --version <env>=<version>… --stage <group_id>[=<wait>]… [--start-at <date-time>]',
+    options: {
+      ...CONNECTION,
+      name: { type: 'string', value: '<name>', description: 'the rollout’s name' },
+      version: FIELDS.version as OptionSpec,
+      stage: {
+        type: 'string',
+        multiple: true,
+        value: '<group_id>[=<wait>]',
+        description:
+          'a ring, in order; the wait after the stage before it, e.g. =24h (default 0s; repeatable)',
+      },
+      'start-at': {
+        type: 'string',
+        value: '<date-time>',
+        description: 'RFC 3339, when the first stage’s wait starts (default now)',
+      },
+    },
+    details: ROLLOUTS_DETAILS,
+    load: async () => (await import('./rollouts.ts')).create,
+  },
+  {
+    path: ['rollouts', 'list'],
+    summary: 'list rollouts, newest first (every page unless --page)',
+    usage: '[--state <state>] [--page <n>] [connection options]',
+    options: {
+      ...CONNECTION,
+      state: {
+        type: 'string',
+        value: '<state>',
+        description: 'only scheduled, running, paused, completed, aborted, rolled_back or failed ones',
+      },
+      page: { type: 'string', value: '<n>', description: 'only this page (100 a page)' },
+    },
+    details: ROLLOUTS_DETAILS,
+    load: async () => (await import('./rollouts.ts')).list,
+  },
+  {
+    path: ['rollouts', 'get'],
+    summary: 'show one rollout and its stages',
+    usage: '<id> [connection options]',
+    options: CONNECTION,
+    positionals: ['<id>'],
+    details: ROLLOUTS_DETAILS,
+    load: async () => (await import('./rollouts.ts')).get,
+  },
+  rolloutAction('pause', 'pause a rollout: no stage applies until it is resumed'),
+  rolloutAction('resume', 'resume a paused rollout (due times move by the time paused)'),
+  rolloutAction('abort', 'abort a rollout: pending stages never apply, applied ones stay'),
+  rolloutAction('rollback', 'restore what each applied stage replaced, last stage first'),
+  {
     path: ['audit', 'list'],
     summary: 'print the audit trail from the database, newest first',
     usage: '[--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]',
@@ -295,4 +364,5 @@ export const COMMAND_GROUPS: Record<string, string> = {
   db: 'the database: schema, backups',
   groups: 'deployment groups on a running server, through its API (the official cloudflare SDK)',
   audit: 'the audit trail in the database',
+  rollouts: 'rollouts on a running server, through its API (docs/contract.md §8.5)',
 };

@@ -185,7 +185,7 @@ function shown(field: string, value: unknown): string {
 type Connection = ReturnType<typeof connect>;
 
 /** The SDK client from flags, or the SDK's own environment variables. */
-function connect(values: Values) {
+export function connect(values: Values) {
   const settings = loadClientSettings();
   const baseURL = (values['base-url'] as string | undefined) ?? settings.baseUrl ?? DEFAULT_BASE_URL;
   const apiToken = (values.token as string | undefined) ?? settings.apiToken;
@@ -198,7 +198,7 @@ function connect(values: Values) {
 }
 
 /** Ringmaster's own routes (/ringmaster/v1) on the server that the base URL (…/client/v4) names. */
-function extensionsBase(baseURL: string): string {
+export function extensionsBase(baseURL: string): string {
   return baseURL.replace(/\/client\/v4\/?$/, EXTENSIONS_PREFIX);
 }
 
@@ -246,15 +246,7 @@ function groupFields(values: Values): GroupFields {
   if (values.name !== undefined) body.name = values.name as string;
   const versions = values.version as string[] | undefined;
   if (versions) {
-    body.version_config = versions.map((entry) => {
-      const match = /^([^=]+)=(.+)$/.exec(entry);
-      if (!match) throw new UsageError(`--version takes <environment>=<version>, e.g. windows=2026.6.822.0`);
-      const environment = match[1] as string;
-      return {
-        target_environment: environment === 'default' ? null : environment,
-        version: match[2] as string,
-      };
-    });
+    body.version_config = parseVersions(versions);
   }
   const policies = values.policy as string[] | undefined;
   if (values['clear-policies'] && policies)
@@ -262,6 +254,19 @@ function groupFields(values: Values): GroupFields {
   if (values['clear-policies']) body.policy_ids = null;
   if (policies) body.policy_ids = policies;
   return body;
+}
+
+/** `--version <env>=<version>` flags as version_config entries; `default=` is the entry for every other OS. */
+export function parseVersions(flags: string[]): { target_environment: string | null; version: string }[] {
+  return flags.map((entry) => {
+    const match = /^([^=]+)=(.+)$/.exec(entry);
+    if (!match) throw new UsageError(`--version takes <environment>=<version>, e.g. windows=2026.6.822.0`);
+    const environment = match[1] as string;
+    return {
+      target_environment: environment === 'default' ? null : environment,
+      version: match[2] as string,
+    };
+  });
 }
 
 /**
@@ -290,7 +295,7 @@ function readGroupFile(file: string): GroupFields {
 }
 
 /** Runs an SDK call, turning its failures into the API's own messages and distinct exit codes. */
-async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
+export async function call<T>(baseURL: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {
@@ -327,11 +332,12 @@ async function confirm(question: string): Promise<void> {
   if (!/^y(es)?$/i.test(answer.trim())) throw new CliError('not deleted', 1);
 }
 
-function print<T>(json: unknown, value: T, render: (value: T) => string): void {
+export function print<T>(json: unknown, value: T, render: (value: T) => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : render(value));
 }
 
-function versions(group: DeploymentGroup): string {
+/** The version_config entries as `env=version` words. */
+export function versions(group: Pick<DeploymentGroup, 'version_config'>): string {
   return group.version_config.map((v) => `${v.target_environment ?? 'default'}=${v.version}`).join(' ');
 }
 
@@ -365,7 +371,7 @@ function detailTable(group: DeploymentGroup): string {
   ]);
 }
 
-function positiveInteger(text: string, flag: string): number {
+export function positiveInteger(text: string, flag: string): number {
   if (!/^\d{1,15}$/.test(text) || Number(text) < 1) {
     throw new UsageError(`${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
   }

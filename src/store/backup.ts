@@ -7,10 +7,11 @@
 //   {"type":"credential","id":…,"kind":…,"name":…,"email":…,"secret_hash":…,"permission":…,"accounts":…,"created_at":…,"expires_at":…,"revoked_at":…}
 //   {"type":"audit_entry","seq":…,"id":…,"account_id":…,"at":…,"action":…,…,"before":{…}|null,"after":{…}|null}
 //   {"type":"idempotency_key","account_id":…,"credential_id":…,"key":…,"request_hash":…,"status":…,"response":"…","created_at":…}
-//   {"type":"end","deployment_groups":<count>,"credentials":<count>,"audit_entries":<count>,"idempotency_keys":<count>}
+//   {"type":"rollout","account_id":…,"id":…,"name":…,"state":…,…,"stages":[…],…}
+//   {"type":"end","deployment_groups":<count>,"credentials":<count>,"audit_entries":<count>,"idempotency_keys":<count>,"rollouts":<count>}
 //
-// Version 1 (before change control) is still read: its groups have no revision (they start at 1), and it
-// has neither audit entries nor idempotency keys.
+// Versions 1 (before change control) and 2 (before rollouts) are still read: version 1's groups have no
+// revision (they start at 1), and it has neither audit entries nor idempotency keys; neither has rollouts.
 //
 // A record is the model itself (deployment-groups/model.ts, tokens/model.ts) with a type, and is checked
 // with the API's own validator and rules: what the API would refuse, an import refuses too. The trailer
@@ -21,13 +22,14 @@ import { AuditEntry } from '../audit/model.ts';
 import { DeploymentGroup, deploymentGroupSchema, VersionConfigEntry } from '../deployment-groups/model.ts';
 import type { Violation } from '../errors.ts';
 import { toViolations, validatorCompiler } from '../http/validation.ts';
+import { Creator, ReplacedEntry, Rollout, Stage } from '../rollouts/model.ts';
 import { MAX_FIELDS, Timestamp } from '../schema.ts';
 import { Credential } from '../tokens/model.ts';
 
 export const BACKUP_FORMAT = 'ringmaster-backup';
-export const BACKUP_VERSION = 2;
+export const BACKUP_VERSION = 3;
 /** Versions this build imports. */
-const READABLE_VERSIONS = [1, 2];
+const READABLE_VERSIONS = [1, 2, 3];
 
 /** A line of the file that cannot be imported; `line` is 1-based. */
 export class BackupFormatError extends Error {
@@ -68,6 +70,10 @@ const IdempotencyKeyRecord = Type.Object(
   },
   strict,
 );
+const RolloutRecord = Type.Object(
+  { type: Type.Literal('rollout'), account_id: AccountId, ...Rollout.properties },
+  strict,
+);
 const Header = Type.Object(
   { type: Type.Literal('header'), format: Type.Literal(BACKUP_FORMAT), version: Type.Integer() },
   strict,
@@ -80,6 +86,7 @@ const Trailer = Type.Object(
     credentials: Count,
     audit_entries: Type.Optional(Count),
     idempotency_keys: Type.Optional(Count),
+    rollouts: Type.Optional(Count),
   },
   strict,
 );
@@ -94,11 +101,18 @@ export type GroupRecord = DeploymentGroup & {
 export type CredentialRecord = Static<typeof CredentialRecord>;
 export type AuditRecord = Static<typeof AuditRecord>;
 export type IdempotencyKeyRecord = Static<typeof IdempotencyKeyRecord>;
+/** A rollout with its stages and its account (version 3). */
+export type RolloutRecord = Static<typeof RolloutRecord>;
 /**
  * One record of a backup. Policy ownership is not a record of its own: it follows from the groups'
  * `policy_ids`.
  */
-export type BackupRecord = GroupRecord | CredentialRecord | AuditRecord | IdempotencyKeyRecord;
+export type BackupRecord =
+  | GroupRecord
+  | CredentialRecord
+  | AuditRecord
+  | IdempotencyKeyRecord
+  | RolloutRecord;
 
 const GROUP_KEYS = [
   ...Object.keys(groupRecordSchema().properties),
@@ -115,6 +129,15 @@ const KEY_ORDER = {
   credential: CREDENTIAL_KEYS,
   audit_entry: [...new Set([...Object.keys(AuditRecord.properties), ...GROUP_KEYS, ...CREDENTIAL_KEYS])],
   idempotency_key: Object.keys(IdempotencyKeyRecord.properties),
+  rollout: [
+    ...new Set([
+      ...Object.keys(RolloutRecord.properties),
+      ...Object.keys(VersionConfigEntry().properties),
+      ...Object.keys(Stage.properties),
+      ...Object.keys(ReplacedEntry.properties),
+      ...Object.keys(Creator.properties),
+    ]),
+  ],
 };
 
 /** How many records of each type a backup holds (its trailer). */
@@ -123,6 +146,7 @@ export interface BackupCounts {
   credentials: number;
   auditEntries: number;
   idempotencyKeys: number;
+  rollouts: number;
 }
 
 const COUNTED: Record<BackupRecord['type'], keyof BackupCounts> = {
@@ -130,10 +154,11 @@ const COUNTED: Record<BackupRecord['type'], keyof BackupCounts> = {
   credential: 'credentials',
   audit_entry: 'auditEntries',
   idempotency_key: 'idempotencyKeys',
+  rollout: 'rollouts',
 };
 
 export function emptyCounts(): BackupCounts {
-  return { deploymentGroups: 0, credentials: 0, auditEntries: 0, idempotencyKeys: 0 };
+  return { deploymentGroups: 0, credentials: 0, auditEntries: 0, idempotencyKeys: 0, rollouts: 0 };
 }
 
 /** Counts `record` in `counts`. */
@@ -159,6 +184,7 @@ export function backupTrailer(counts: BackupCounts): string {
     credentials: counts.credentials,
     audit_entries: counts.auditEntries,
     idempotency_keys: counts.idempotencyKeys,
+    rollouts: counts.rollouts,
   });
 }
 
@@ -232,6 +258,7 @@ function recordChecks(
     records.audit_entry = compile(compiler, AuditRecord);
     records.idempotency_key = compile(compiler, IdempotencyKeyRecord);
   }
+  if (version >= 3) records.rollout = compile(compiler, RolloutRecord);
   return { records, end: compile(compiler, Trailer) };
 }
 
@@ -275,12 +302,19 @@ function checkCounts(trailer: Static<typeof Trailer>, counts: BackupCounts, line
     trailer.credentials,
     trailer.audit_entries ?? 0,
     trailer.idempotency_keys ?? 0,
+    trailer.rollouts ?? 0,
   ];
-  const held = [counts.deploymentGroups, counts.credentials, counts.auditEntries, counts.idempotencyKeys];
+  const held = [
+    counts.deploymentGroups,
+    counts.credentials,
+    counts.auditEntries,
+    counts.idempotencyKeys,
+    counts.rollouts,
+  ];
   if (stated.every((count, i) => count === held[i])) return;
   throw new BackupFormatError(
     line,
-    `the "end" record counts ${stated[0]} deployment groups, ${stated[1]} credentials, ${stated[2]} audit entries and ${stated[3]} idempotency keys; the file holds ${held.join(', ')}`,
+    `the "end" record counts ${stated[0]} deployment groups, ${stated[1]} credentials, ${stated[2]} audit entries, ${stated[3]} idempotency keys and ${stated[4]} rollouts; the file holds ${held.join(', ')}`,
   );
 }
 
@@ -320,6 +354,8 @@ class FirstLines {
     else if (record.type === 'audit_entry') {
       this.claim(`audit ${record.id}`, line, '/id', `audit entry ${record.id} is also on line`);
       this.claim(`seq ${record.seq}`, line, '/seq', `audit entry seq ${record.seq} is also on line`);
+    } else if (record.type === 'rollout') {
+      this.claim(`rollout ${record.id}`, line, '/id', `rollout ${record.id} is also on line`);
     } else {
       const key = `key ${record.account_id} ${record.credential_id} ${record.key}`;
       this.claim(key, line, '/key', 'the same idempotency key is also on line');

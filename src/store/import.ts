@@ -6,6 +6,7 @@ import type {
   CredentialRecord,
   GroupRecord,
   IdempotencyKeyRecord,
+  RolloutRecord,
 } from './backup.ts';
 import { type ImportCounts, StoreNotEmptyError } from './store.ts';
 
@@ -26,6 +27,7 @@ export interface BatchWriter {
   credentials(batch: CredentialRecord[]): unknown;
   auditEntries(batch: AuditRecord[]): unknown;
   idempotencyKeys(batch: IdempotencyKeyRecord[]): unknown;
+  rollouts(batch: RolloutRecord[]): unknown;
 }
 
 /** Passes `records` to `write` in batches of at most `size` records of one type, and counts them. */
@@ -38,18 +40,21 @@ export async function importInBatches(
   const credentials = new Batch<CredentialRecord>(size, (batch) => write.credentials(batch));
   const entries = new Batch<AuditRecord>(size, (batch) => write.auditEntries(batch));
   const keys = new Batch<IdempotencyKeyRecord>(size, (batch) => write.idempotencyKeys(batch));
+  const rollouts = new Batch<RolloutRecord>(size, (batch) => write.rollouts(batch));
   for await (const record of records) {
     if (record.type === 'deployment_group') await groups.add(record);
     else if (record.type === 'credential') await credentials.add(record);
     else if (record.type === 'audit_entry') await entries.add(record);
+    else if (record.type === 'rollout') await rollouts.add(record);
     else await keys.add(record);
   }
-  for (const batch of [groups, credentials, entries, keys]) await batch.flush();
+  for (const batch of [groups, credentials, entries, keys, rollouts]) await batch.flush();
   return {
     deploymentGroups: groups.written,
     credentials: credentials.written,
     auditEntries: entries.written,
     idempotencyKeys: keys.written,
+    rollouts: rollouts.written,
   };
 }
 

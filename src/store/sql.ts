@@ -126,7 +126,7 @@ export const IS_USED =
 
 /** Empties what an import replaces; ownership rows first, as they refer to the groups. */
 export const WIPE =
-  'DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials; DELETE FROM audit_log; DELETE FROM idempotency_keys';
+  'DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials; DELETE FROM audit_log; DELETE FROM idempotency_keys; DELETE FROM rollout_stages; DELETE FROM rollouts';
 
 /** Export order (docs/deployment.md, "The backup format"): the same in both backends, byte for byte. */
 export const GROUP_EXPORT_ORDER = 'ORDER BY account_id, created_at, id';

@@ -7,6 +7,7 @@
 // model comes from deployment-groups/model.ts and tokens/model.ts; this module never defines it.
 import type { AuditAction, AuditContext, AuditEntry } from '../audit/model.ts';
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
+import type { Rollout, RolloutState } from '../rollouts/model.ts';
 import type { Credential } from '../tokens/model.ts';
 import type { AuditQuery } from './audit-query.ts';
 import type { BackupRecord } from './backup.ts';
@@ -143,6 +144,7 @@ export interface ImportCounts {
   credentials: number;
   auditEntries: number;
   idempotencyKeys: number;
+  rollouts: number;
 }
 
 /** `importRecords` into a store that already holds groups or credentials, without `replace`. */
@@ -151,6 +153,47 @@ export class StoreNotEmptyError extends Error {
     super('the target database is not empty (it holds deployment groups or credentials)');
     this.name = 'StoreNotEmptyError';
   }
+}
+
+// --- rollouts (docs/contract.md §8.5, docs/decisions/0013-rollout-scheduler.md) ---------------------------
+
+export interface RolloutPage {
+  rollouts: Rollout[];
+  total: number;
+}
+
+/** What a rollout step sees, inside its transaction with everything it names locked. */
+export interface RolloutView {
+  rollout: Rollout;
+  /** The rings `RolloutStep.rings` named that exist (a missing one was deleted), by id. */
+  rings: Map<string, StoredGroup>;
+  /** With `RolloutStep.others`: the account's other active rollouts (serialized per account). */
+  others: Rollout[];
+}
+
+/** A ring a step changes: written at the next revision, with its audit entry, in the step's transaction. */
+export interface RingWrite {
+  current: StoredGroup;
+  next: DeploymentGroup;
+  audit: Audit;
+}
+
+export interface RolloutWrite {
+  rollout: Rollout;
+  rings: RingWrite[];
+}
+
+/**
+ * One change of a rollout and the rings it touches, in one transaction. `run` must be pure and
+ * synchronous (a backend calls it holding locks); returning `view.rollout` itself with no rings writes
+ * nothing; throwing writes nothing and rejects with that error.
+ */
+export interface RolloutStep {
+  /** The rings to read (and lock) for `run`. */
+  rings(rollout: Rollout): string[];
+  /** Also read the account's other active rollouts, serialized with every other step that does. */
+  others?: boolean;
+  run(view: RolloutView): RolloutWrite;
 }
 
 export interface Store {
@@ -227,8 +270,26 @@ export interface Store {
   pruneIdempotencyKeys(before: string, limit: number): Promise<number>;
 
   /**
+   * Stores a new rollout after `check` accepted the account's other active rollouts (the check and the
+   * insert serialized per account with every `others` step); throwing stores nothing.
+   */
+  insertRollout(accountId: string, rollout: Rollout, check: (others: Rollout[]) => void): Promise<void>;
+  /** An account's rollouts, newest first (created_at, then id, descending), optionally in one state. */
+  listRollouts(accountId: string, page: PageRequest, state?: RolloutState): Promise<RolloutPage>;
+  getRollout(accountId: string, rolloutId: string): Promise<Rollout | undefined>;
+  /** Runs `step` on the rollout (locked); undefined if it does not exist in this account. */
+  changeRollout(accountId: string, rolloutId: string, step: RolloutStep): Promise<Rollout | undefined>;
+  /**
+   * Runs `step` on one active rollout whose next stage is due at `now`, taking the due stage's row with
+   * SKIP LOCKED inside the step's transaction, so that each stage is taken by one transaction at a time
+   * across replicas; undefined when no due stage is free.
+   */
+  advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined>;
+
+  /**
    * Every group (ordered by account, created_at, id), then every credential (ordered by created_at, id),
-   * then every audit entry (by seq), then every idempotency key, read from one consistent snapshot. Same data, same order, whichever backend holds it.
+   * then every audit entry (by seq), then every idempotency key, then every rollout (by account,
+   * created_at, id), read from one consistent snapshot. Same data, same order, whichever backend holds it.
    */
   exportRecords(): AsyncIterable<BackupRecord>;
   /**

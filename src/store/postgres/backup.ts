@@ -18,6 +18,7 @@ import type { ImportCounts } from '../store.ts';
 import { maintenance } from './migrate.ts';
 import { pipeline } from './pipeline.ts';
 import { claimImported } from './policies.ts';
+import { exportRollouts, importRollouts } from './rollouts.ts';
 import {
   exportAuditPage,
   exportCredentialsPage,
@@ -51,6 +52,7 @@ export async function* exportRecords(client: PoolClient): AsyncGenerator<BackupR
   for await (const row of pages(client, exportAuditPage, (r) => [r.seq])) yield toAuditRecord(row);
   const keyOf = (r: Row) => [r.account_id, r.credential_id, r.key];
   for await (const row of pages(client, exportIdempotencyPage, keyOf)) yield toIdempotencyRecord(row);
+  yield* exportRollouts(client);
 }
 
 /** Keyset pagination: each page starts after the last row of the one before (`keyOf`). */
@@ -101,6 +103,7 @@ export async function importRecords(
       const values = batch.map(({ type: _, ...key }) => idempotencyValues(key));
       await client.query(maintenance(IMPORT_IDEMPOTENCY_KEYS, columnsOf(values)));
     },
+    rollouts: (batch) => importRollouts(client, batch),
   });
   // New entries are numbered after the imported ones.
   await client.query(maintenance(RESTART_AUDIT_SEQ));

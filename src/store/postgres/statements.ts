@@ -89,7 +89,7 @@ export const LOCK_FIRST_CREDENTIAL = 'SELECT pg_advisory_xact_lock($1)';
 // --- export and import -------------------------------------------------------------------------------
 
 export const LOCK_FOR_IMPORT =
-  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, idempotency_keys IN EXCLUSIVE MODE';
+  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, idempotency_keys, rollouts, rollout_stages IN EXCLUSIVE MODE';
 
 /** A page of the group export: $1 rows after the row ($2, $3, $4) of the previous page, if any. */
 export function exportGroupsPage(after: boolean): string {

@@ -9,6 +9,7 @@ import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { credentialEntries, groupEntry } from '../../audit/entries.ts';
 import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
+import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
@@ -41,6 +42,8 @@ import {
   type ImportCounts,
   type ImportOptions,
   type PageRequest,
+  type RolloutPage,
+  type RolloutStep,
   type Store,
   type StoredGroup,
   StoreUnavailableError,
@@ -51,6 +54,7 @@ import { isConnectionError, isRetryable, translate } from './errors.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './open.ts';
 import { pipeline } from './pipeline.ts';
 import { claimPolicies } from './policies.ts';
+import { PostgresRollouts } from './rollouts.ts';
 import { FIRST_CREDENTIAL_LOCK, LOCK_FIRST_CREDENTIAL, SQL } from './statements.ts';
 
 /** Deadlocks between two updates claiming each other's IDs are resolved by retrying the loser. */
@@ -63,6 +67,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres';
+
+  private readonly rollouts = new PostgresRollouts(
+    (config) => this.query(config),
+    (work) => this.transaction(work),
+  );
 
   /** `pool` comes from openPostgresPool(): configured and migrated. */
   constructor(private readonly pool: pg.Pool) {}
@@ -317,6 +326,26 @@ export class PostgresStore implements Store {
 
   async listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]> {
     return listAuditAddresses((config) => this.query(config), scope);
+  }
+
+  insertRollout(accountId: string, rollout: Rollout, check: (others: Rollout[]) => void): Promise<void> {
+    return this.rollouts.insert(accountId, rollout, check);
+  }
+
+  listRollouts(accountId: string, page: PageRequest, state?: RolloutState): Promise<RolloutPage> {
+    return this.rollouts.list(accountId, page, state);
+  }
+
+  getRollout(accountId: string, rolloutId: string): Promise<Rollout | undefined> {
+    return this.rollouts.get(accountId, rolloutId);
+  }
+
+  changeRollout(accountId: string, rolloutId: string, step: RolloutStep): Promise<Rollout | undefined> {
+    return this.rollouts.change(accountId, rolloutId, step);
+  }
+
+  advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+    return this.rollouts.advance(now, step);
   }
 
   private async query<R extends QueryResultRow = QueryResultRow>(

@@ -17,6 +17,7 @@ import { WIPE } from '../sql.ts';
 import type { ImportCounts } from '../store.ts';
 import { translate } from './errors.ts';
 import { claimPolicies } from './policies.ts';
+import { exportRollouts, importRollouts } from './rollouts.ts';
 import { SQL, type Statements } from './statements.ts';
 
 /**
@@ -36,6 +37,7 @@ export async function* exportRecords(db: Database): AsyncGenerator<BackupRecord>
     for (const row of rows(SQL.exportCredentials)) yield toCredentialRecord(row);
     for (const row of rows(SQL.exportAudit)) yield toAuditRecord(row);
     for (const row of rows(SQL.exportIdempotencyKeys)) yield toIdempotencyRecord(row);
+    yield* exportRollouts(reader);
   } catch (error) {
     throw translate(error);
   } finally {
@@ -73,6 +75,7 @@ export async function importRecords(
       idempotencyKeys(batch) {
         for (const { type: _, ...key } of batch) s.importIdempotencyKey.run(...idempotencyValues(key));
       },
+      rollouts: (batch) => importRollouts(db, batch),
     });
     db.exec('COMMIT');
     return counts;

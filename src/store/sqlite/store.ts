@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 import { credentialEntries, groupEntry } from '../../audit/entries.ts';
 import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
+import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
@@ -36,6 +37,8 @@ import {
   type ImportCounts,
   type ImportOptions,
   type PageRequest,
+  type RolloutPage,
+  type RolloutStep,
   type Store,
   type StoredGroup,
 } from '../store.ts';
@@ -45,6 +48,7 @@ import { translate } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import { openSqliteDatabase } from './open.ts';
 import { claimPolicies, releasePolicies } from './policies.ts';
+import { SqliteRollouts } from './rollouts.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 
 export interface SqliteStoreOptions {
@@ -60,6 +64,7 @@ export class SqliteStore implements Store {
   readonly backend = 'sqlite';
   private readonly s: Statements;
   private readonly commits: GroupCommit;
+  private readonly rollouts: SqliteRollouts;
   /** Credentials found by secret hash, valid while `data_version` stays `credentialsSeenAt`. */
   private readonly credentials = new Map<string, Credential>();
   private credentialsSeenAt = -1;
@@ -68,6 +73,7 @@ export class SqliteStore implements Store {
   constructor(private readonly db: Database) {
     this.s = prepareStatements(db);
     this.commits = new GroupCommit(db);
+    this.rollouts = new SqliteRollouts(db, this.commits, this.s);
   }
 
   async ping(): Promise<void> {
@@ -302,6 +308,26 @@ export class SqliteStore implements Store {
 
   async listAuditAddresses(scope: AuditQuery['scope']): Promise<string[]> {
     return this.read(() => listAuditAddresses(this.db, scope));
+  }
+
+  insertRollout(accountId: string, rollout: Rollout, check: (others: Rollout[]) => void): Promise<void> {
+    return this.rollouts.insert(accountId, rollout, check);
+  }
+
+  async listRollouts(accountId: string, page: PageRequest, state?: RolloutState): Promise<RolloutPage> {
+    return this.read(() => this.rollouts.list(accountId, page, state));
+  }
+
+  async getRollout(accountId: string, rolloutId: string): Promise<Rollout | undefined> {
+    return this.read(() => this.rollouts.get(accountId, rolloutId));
+  }
+
+  changeRollout(accountId: string, rolloutId: string, step: RolloutStep): Promise<Rollout | undefined> {
+    return this.rollouts.change(accountId, rolloutId, step);
+  }
+
+  advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+    return this.rollouts.advance(now, step);
   }
 
   private read<T>(query: () => T): T {

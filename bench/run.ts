@@ -51,6 +51,7 @@ import {
   versusBaseline,
   versusReference,
 } from './lib/report.ts';
+import { targetsBench } from './lib/targets.ts';
 import { ensureWrk, type RequestSpec, runWrk, type WrkFigures, writeScript } from './lib/wrk.ts';
 import { type CpuProfile, formatSummary, summarize } from './profile-summary.ts';
 
@@ -72,6 +73,8 @@ const HELP = `Usage: npm run bench -- [options]        (the server must be built
                         (default $BENCH_PG_URL or postgres://postgres@127.0.0.1:5432/test)
   --env KEY=VALUE       an extra environment variable for every server process (repeatable),
                         e.g. --env DATABASE_POOL_SIZE=30; the servers otherwise get a clean environment
+  --targets             instead of the comparison: the version targets (bench/lib/targets.ts); with
+                        --scale also 1,000,000 held policies in one account
   --profile             instead of the comparison: profile the server (node --cpu-prof) under each
                         case at the highest connection count and print where the time went
   --help
@@ -95,6 +98,7 @@ interface Options {
   replicas: number[];
   pgUrl: string;
   profile: boolean;
+  targets: boolean;
 }
 
 /** One server configuration under test (one or more processes on one database). */
@@ -139,6 +143,7 @@ function parseOptions(argv: string[]): Options {
       },
       env: { type: 'string', multiple: true, default: [] },
       profile: { type: 'boolean', default: false },
+      targets: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -184,6 +189,7 @@ function parseOptions(argv: string[]): Options {
     replicas: list(values.replicas).map((r) => positive('replicas', r)),
     pgUrl: values['pg-url'],
     profile: values.profile,
+    targets: values.targets,
   };
   for (const pair of values.env) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair);
@@ -805,6 +811,7 @@ async function main(): Promise<number> {
       log(`warning: ${temp} is on tmpfs, where fsync costs nothing; set TMPDIR to a disk-backed directory.`);
     }
     if (options.profile) await profile(options);
+    else if (options.targets) await targetsBench({ ...options, temp, log });
     else await compare(options, wrkVersion);
     return 0;
   } catch (error) {

@@ -35,6 +35,8 @@ import { registerAccessRoutes } from './tokens/access-routes.ts';
 import { registerTokenRoutes } from './tokens/routes.ts';
 import { TokenService } from './tokens/service.ts';
 import { VERSION } from './version.ts';
+import { TargetsCache } from './version-targets/cache.ts';
+import { registerVersionTargetRoutes } from './version-targets/routes.ts';
 import { registerWebRoutes } from './web/routes.ts';
 
 export interface AppOptions {
@@ -127,6 +129,10 @@ export function buildApp({
   const scheduler = startRolloutScheduler(untimedStore, app.log, rolloutTickMs);
   app.decorate('rolloutScheduler', scheduler);
   app.addHook('onClose', () => scheduler.stop());
+  // Version targets are served from memory, refreshed by the store's change feed (docs/contract.md §8.4).
+  const targets = new TargetsCache(store);
+  targets.start();
+  app.addHook('onClose', () => targets.stop());
 
   registerErrorHandler(app);
   registerNotFound(app);
@@ -143,6 +149,7 @@ export function buildApp({
     registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
     registerAuditLogRoutes(api, new AuditLogService(store));
     registerRolloutRoutes(api, new RolloutService(store), config.targetEnvironments);
+    registerVersionTargetRoutes(api, targets, config.targetEnvironments);
     if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;

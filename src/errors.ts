@@ -80,6 +80,19 @@ export const SUB_ERRORS = {
   authKeyFormat: { code: 6103, message: 'Invalid format for X-Auth-Key header' },
 } as const satisfies Record<string, { code: number; message: string }>;
 
+/**
+ * Codes of the `messages` a success may carry: facts about a 200 that is not what the client hoped for,
+ * such as a version-target query nothing answers (docs/contract.md §8.4). A range apart from the errors',
+ * so that no code ever means both.
+ */
+export const MESSAGES = {
+  noGroupHoldsPolicy: { code: 2101, message: 'No deployment group holds this policy' },
+  noEntryForEnvironment: {
+    code: 2102,
+    message: 'The deployment group has no version for this environment and none for every environment',
+  },
+} as const satisfies Record<string, { code: number; message: string }>;
+
 interface ErrorEntry {
   status: number;
   code: number;

@@ -61,10 +61,10 @@ interface Route {
   name: string;
   method: Method;
   /**
-   * What the route asks of a credential: read or write on the account, a valid API token, or write on
-   * every account (the test-mode control routes).
+   * What the route asks of a credential: read or write on the account, a valid API token, write on
+   * every account (the test-mode control routes), or no more than Version Targets Read (§8.4).
    */
-  needs: 'read' | 'write' | 'verify' | 'all-accounts';
+  needs: 'read' | 'write' | 'verify' | 'all-accounts' | 'targets';
   /** Whether the route reads a JSON body (and so could be made to parse one). */
   takesBody: boolean;
   /** Whether the route addresses one existing group (or rollout). */
@@ -353,6 +353,7 @@ const routes: Route[] = [
   },
   ...testingRoutes(),
   ...rolloutRoutes(),
+  ...versionTargetRoutes(),
 ];
 
 /** The rollout routes (docs/contract.md §8.5): another account's rollout is not found (2016). */
@@ -473,6 +474,67 @@ function rolloutRoutes(): Route[] {
       },
     },
     ...actions,
+  ];
+}
+
+/**
+ * The version targets (docs/contract.md §8.4): any credential that reads the account, and the targets
+ * token. A policy of the fixture group resolves where the URL's account holds it, and nowhere else.
+ */
+function versionTargetRoutes(): Route[] {
+  const targetsUrl = (account: string) => `/ringmaster/v1/accounts/${account}/version-targets`;
+  const route = (
+    name: string,
+    method: Method,
+    url: (account: string, policy: string) => string,
+    resolved: (response: Response, policy: string) => boolean,
+    body?: (policy: string) => unknown,
+  ): Route => ({
+    name,
+    method,
+    needs: 'targets',
+    takesBody: body !== undefined,
+    item: false,
+    async prepare({ groupAccount, urlAccount }) {
+      const policy = randomUUID();
+      const response = await t.request({
+        method: 'POST',
+        url: groupsUrl(groupAccount),
+        body: validGroup({ name: uniqueName(), policy_ids: [policy] }),
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const group: Group = response.json().result;
+      return {
+        url: url(urlAccount, policy),
+        body: body?.(policy),
+        async succeeded(answer) {
+          assert.equal(resolved(answer, policy), groupAccount === urlAccount);
+        },
+        untouched: unchanged(groupAccount, group),
+      };
+    },
+  });
+  return [
+    route(
+      'GET /ringmaster/v1/…/version-targets?policy_id',
+      'GET',
+      (account, policy) => `${targetsUrl(account)}?policy_id=${policy}&target_environment=windows`,
+      (response) => response.json().result !== null,
+    ),
+    route(
+      'POST /ringmaster/v1/…/version-targets/resolve',
+      'POST',
+      (account) => `${targetsUrl(account)}/resolve`,
+      (response) => response.json().result[0] !== null,
+      (policy) => ({ queries: [{ policy_id: policy, target_environment: 'windows' }] }),
+    ),
+    route(
+      'GET /ringmaster/v1/…/version-targets (the document)',
+      'GET',
+      (account) => targetsUrl(account),
+      (response, policy) =>
+        response.json().result.targets.some((target: { policy_id: string }) => target.policy_id === policy),
+    ),
   ];
 }
 
@@ -646,7 +708,10 @@ const everywhere = (outcome: Outcome) => () => outcome;
 const badCredential = (route: Route) => (route.needs === 'verify' ? INVALID_API_TOKEN : INVALID);
 const onlyWithBody = (outcome: Outcome) => (route: Route) => (route.takesBody ? outcome : undefined);
 const onlyOnAccounts = (outcome: Outcome) => (route: Route) =>
-  route.needs === 'read' || route.needs === 'write' ? outcome : undefined;
+  route.needs === 'read' || route.needs === 'write' || route.needs === 'targets' ? outcome : undefined;
+/** Bodies a reader may send: the version-target batch takes one, and a reader may ask it. */
+const onlyWithBodyBeyondTargets = (outcome: Outcome) => (route: Route) =>
+  route.takesBody && route.needs !== 'targets' ? outcome : undefined;
 /** A credential short of Write on every account is refused by the test-mode routes. */
 const allAccountsOr = (outcome: (route: Route) => Outcome) => (route: Route) =>
   route.needs === 'all-accounts' ? FORBIDDEN : outcome(route);
@@ -734,6 +799,31 @@ const situations: Situation[] = [
     expect: (route) => (route.needs === 'verify' ? 'success' : FORBIDDEN),
   },
   { name: 'a writer token', headers: (s) => bearer(s.writer), expect: allAccountsOr(everywhere('success')) },
+  {
+    // Version Targets Read: the version targets and nothing else, /user/tokens/verify included (§6, §8.4).
+    name: 'a version-targets token',
+    headers: (s) => bearer(s.targets),
+    expect: (route) => (route.needs === 'targets' ? 'success' : FORBIDDEN),
+  },
+  {
+    name: 'a version-targets token and another account’s group',
+    headers: (s) => bearer(s.targets),
+    placement: { groupAccount: OTHER_ACCOUNT },
+    expect: (route) => (route.needs === 'targets' ? 'success' : undefined),
+  },
+  {
+    name: 'a version-targets token for another account',
+    headers: (s) => bearer(s.targets),
+    placement: { groupAccount: OTHER_ACCOUNT, urlAccount: OTHER_ACCOUNT },
+    expect: onlyOnAccounts(FORBIDDEN),
+  },
+  {
+    // Authorization comes before the body is read.
+    name: 'a version-targets token and a body that is not JSON',
+    headers: (s) => bearer(s.targets),
+    payload: { contentType: 'application/json', body: '{"name": "unterminated' },
+    expect: onlyWithBodyBeyondTargets(FORBIDDEN),
+  },
   { name: 'a write token for every account', headers: (s) => bearer(s.admin), expect: everywhere('success') },
   // Another account's group is simply not found (docs/contract.md §5), even by a token that may see every
   // account; the list just does not show it.
@@ -743,7 +833,11 @@ const situations: Situation[] = [
       headers: (s) => bearer(s[holder]),
       placement: { groupAccount: OTHER_ACCOUNT },
       expect: (route) =>
-        route.item ? (route.notFound ?? GROUP_NOT_FOUND) : route.needs === 'read' ? 'success' : undefined,
+        route.item
+          ? (route.notFound ?? GROUP_NOT_FOUND)
+          : route.needs === 'read' || route.needs === 'targets'
+            ? 'success'
+            : undefined,
     }),
   ),
   ...[
@@ -807,14 +901,14 @@ const situations: Situation[] = [
     name: 'a read-only token and a body that is not JSON',
     headers: (s) => bearer(s.reader),
     payload: { contentType: 'application/json', body: '{"name": "unterminated' },
-    expect: onlyWithBody(FORBIDDEN),
+    expect: onlyWithBodyBeyondTargets(FORBIDDEN),
   },
   {
     // Authorization comes before validation, too.
     name: 'a read-only token and an invalid body',
     headers: (s) => bearer(s.reader),
     payload: { contentType: 'application/json', body: JSON.stringify({ name: '', policy_id: 'typo' }) },
-    expect: onlyWithBody(FORBIDDEN),
+    expect: onlyWithBodyBeyondTargets(FORBIDDEN),
   },
 ];
 

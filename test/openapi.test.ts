@@ -97,6 +97,8 @@ test('the document is served without credentials at /client/v4/openapi.json as O
       '/accounts/{account_id}/rollouts/{rollout_id}/pause',
       '/accounts/{account_id}/rollouts/{rollout_id}/resume',
       '/accounts/{account_id}/rollouts/{rollout_id}/rollback',
+      '/accounts/{account_id}/version-targets',
+      '/accounts/{account_id}/version-targets/resolve',
       '/user/tokens/verify',
     ]);
     // Ringmaster's own routes are served under /ringmaster/v1 (docs/contract.md §8).

@@ -144,10 +144,14 @@ export const COMMANDS: Command[] = [
     path: ['tokens', 'create'],
     summary: 'create an API token; prints the secret alone on stdout',
     usage:
-      '(--account <id>… | --all-accounts) --permission read|write [--name <name>] [--expires-in <duration>]',
+      '(--account <id>… | --all-accounts) --permission read|write|targets [--name <name>] [--expires-in <duration>]',
     options: {
       ...GRANT,
-      permission: { type: 'string', value: 'read|write', description: 'Zero Trust Read or Write' },
+      permission: {
+        type: 'string',
+        value: 'read|write|targets',
+        description: 'Zero Trust Read or Write, or Version Targets Read (only the version targets)',
+      },
     },
     load: async () => (await import('./tokens.ts')).create,
   },
@@ -334,6 +338,18 @@ export const COMMANDS: Command[] = [
   rolloutAction('abort', 'abort a rollout: pending stages never apply, applied ones stay'),
   rolloutAction('rollback', 'restore what each applied stage replaced, last stage first'),
   {
+    path: ['targets', 'get'],
+    summary: 'the version a device on a policy and environment should get (docs/contract.md §8.4)',
+    usage: '--policy <id> --env <environment> [--account <id>] [--json] [connection options]',
+    options: {
+      ...CONNECTION,
+      policy: { type: 'string', value: '<id>', description: 'the device’s policy (profile) ID' },
+      env: { type: 'string', value: '<environment>', description: 'its environment, e.g. windows' },
+    },
+    details: `A Version Targets Read token (tokens create --permission targets) is enough. ${GROUPS_DETAILS}`,
+    load: async () => (await import('./targets.ts')).get,
+  },
+  {
     path: ['audit', 'list'],
     summary: 'print the audit trail from the database, newest first',
     usage: '[--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]',
@@ -365,4 +381,5 @@ export const COMMAND_GROUPS: Record<string, string> = {
   groups: 'deployment groups on a running server, through its API (the official cloudflare SDK)',
   audit: 'the audit trail in the database',
   rollouts: 'rollouts on a running server, through its API (docs/contract.md §8.5)',
+  targets: 'version targets on a running server, through its API',
 };

@@ -17,7 +17,15 @@ export interface GrantValues {
   'expires-in'?: string;
 }
 
-export function parseGrant(values: GrantValues, defaultPermission?: Permission) {
+/**
+ * `allowed`: the permissions this kind of credential may carry (a legacy key is for people and scripts,
+ * so only a token may be limited to the version targets).
+ */
+export function parseGrant(
+  values: GrantValues,
+  defaultPermission?: Permission,
+  allowed: readonly Permission[] = ['read', 'write'],
+) {
   const accounts = values.account ?? [];
   const allAccounts = values['all-accounts'] === true;
   const someAccounts = accounts.length > 0;
@@ -29,8 +37,8 @@ export function parseGrant(values: GrantValues, defaultPermission?: Permission) 
       throw new UsageError(`--account must be 32 lowercase hex digits: ${account}`);
   }
   const permission = values.permission ?? defaultPermission;
-  if (permission !== 'read' && permission !== 'write')
-    throw new UsageError('--permission must be read or write');
+  if (!allowed.includes(permission as Permission))
+    throw new UsageError(`--permission must be ${allowed.join(', ').replace(/, (\w+)$/, ' or $1')}`);
   return {
     accounts: allAccounts ? null : accounts,
     permission: permission as Permission,

@@ -5,7 +5,7 @@ import { type GrantValues, parseGrant, withTokens } from './credentials.ts';
 import { table } from './table.ts';
 
 export async function create({ values }: Parsed): Promise<void> {
-  const grant = parseGrant(values as GrantValues);
+  const grant = parseGrant(values as GrantValues, undefined, ['read', 'write', 'targets']);
   const { credential, secret } = await withTokens((tokens) => tokens.createToken(grant));
   process.stderr.write(
     `Created token ${credential.id} (${describeGrant(credential)}). The secret follows; it is shown only once.\n`,
@@ -47,10 +47,17 @@ export function withZone(timestamp: string): string {
   return `${timestamp.slice(0, 19)}Z`;
 }
 
+/** Cloudflare's names for the two it has; ours for the third (docs/contract.md §6). */
+const PERMISSION_NAMES: Record<Credential['permission'], string> = {
+  read: 'Zero Trust Read',
+  write: 'Zero Trust Write',
+  targets: 'Version Targets Read',
+};
+
 export function describeGrant(c: Credential): string {
   const accounts = c.accounts === null ? 'all accounts' : `accounts ${c.accounts.join(', ')}`;
   const expiry = c.expires_at ? `, expires ${withZone(c.expires_at)}` : '';
-  return `Zero Trust ${c.permission === 'write' ? 'Write' : 'Read'}, ${accounts}${expiry}`;
+  return `${PERMISSION_NAMES[c.permission]}, ${accounts}${expiry}`;
 }
 
 function status(c: Pick<Credential, 'revoked_at' | 'expires_at'>): string {

@@ -18,8 +18,9 @@ import type { RateLimiter } from './rate-limit.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * What the route needs: a credential granting read or write on `:account_id`, any valid token, or
-     * Write on every account (the test-mode control routes, docs/contract.md §8.6).
+     * What the route needs: a credential granting read or write on `:account_id` (or only the version
+     * targets, `targets`), any valid token, or Write on every account (the test-mode control routes,
+     * docs/contract.md §8.6).
      */
     auth?: Permission | 'verify' | 'all-accounts';
   }
@@ -70,7 +71,9 @@ function permits(
   required: Permission | 'verify' | 'all-accounts',
   accountId?: string,
 ) {
-  if (required === 'verify') return true;
+  // A Version Targets Read token is for devices: it reads the version targets and nothing else, not even
+  // its own status (docs/contract.md §6).
+  if (required === 'verify') return credential.permission !== 'targets';
   if (required === 'all-accounts') return grantsEveryAccount(credential);
   return accountId !== undefined && grants(credential, accountId, required);
 }

@@ -30,6 +30,17 @@ export function selectGroups(): string {
   return `SELECT ${GROUP_COLUMNS.join(', ')} FROM deployment_groups`;
 }
 
+/** An account's groups in list order: what the version targets are built from (docs/contract.md §8.4). */
+export function accountGroups(placeholder: Placeholder): string {
+  return `${selectGroups()} WHERE account_id = ${placeholder(1)} ORDER BY created_at, id`;
+}
+
+/** The parts of changes.ts groupFingerprint(), per account, for the accounts `accounts` selects. */
+export function groupFingerprints(accounts: string): string {
+  return `SELECT account_id, count(*) AS groups, sum(revision) AS revisions, max(updated_at) AS latest
+    FROM deployment_groups WHERE account_id IN (${accounts}) GROUP BY account_id`;
+}
+
 export function selectCredentials(): string {
   return `SELECT ${CREDENTIAL_COLUMNS.join(', ')} FROM credentials`;
 }

@@ -11,6 +11,7 @@ import type { Rollout, RolloutState } from '../rollouts/model.ts';
 import type { Credential } from '../tokens/model.ts';
 import type { AuditQuery } from './audit-query.ts';
 import type { BackupRecord } from './backup.ts';
+import type { GroupChangeListener } from './changes.ts';
 
 export interface PageRequest {
   limit: number;
@@ -245,6 +246,18 @@ export interface Store {
     audit: Audit,
     check?: DeleteCheck,
   ): Promise<boolean>;
+  /** Every group of the account with its revision, by created_at then id (the version targets, §8.4). */
+  accountGroups(accountId: string): Promise<StoredGroup[]>;
+  /**
+   * Each listed account's groupFingerprint() (changes.ts); an account without groups is left out. The
+   * periodic check behind watchGroupChanges.
+   */
+  groupFingerprints(accountIds: string[]): Promise<Map<string, string>>;
+  /**
+   * Calls `listener` whenever groups change: this store's own writes as soon as they commit (with their
+   * account), other processes' within CHANGE_POLL_MS or on their notification. Returns the unsubscribe.
+   */
+  watchGroupChanges(listener: GroupChangeListener): () => void;
   /** A group's audit entries (also after its deletion), newest first. */
   groupHistory(accountId: string, groupId: string, page: PageRequest): Promise<HistoryPage>;
   /** The entry that made revision `revision` of the group, if any. */

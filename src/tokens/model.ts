@@ -8,8 +8,9 @@ import { MAX_FIELDS, Nullable, StringEnum, Timestamp } from '../schema.ts';
 /** Accounts one token or key may list; more is what `accounts: null` (every account) is for. */
 export const MAX_GRANTED_ACCOUNTS = 1000;
 
-export const Permission = StringEnum(['read', 'write'], {
-  description: 'Zero Trust Read (list, get) or Zero Trust Write (everything).',
+export const Permission = StringEnum(['read', 'write', 'targets'], {
+  description:
+    'Zero Trust Read (list, get), Zero Trust Write (everything), or Version Targets Read (only the version targets, docs/contract.md §8.4).',
 });
 export type Permission = Static<typeof Permission>;
 

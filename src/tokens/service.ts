@@ -101,10 +101,16 @@ function build(kind: CredentialKind, options: NewCredential & { email?: string }
   };
 }
 
-/** Whether the credential may act on `accountId` with `permission`. Write implies read. */
+/**
+ * What each permission includes (docs/contract.md §6): Version Targets Read reads only the version
+ * targets; Zero Trust Read reads them and everything else; Zero Trust Write also writes.
+ */
+const PERMISSION_RANK: Record<Permission, number> = { targets: 0, read: 1, write: 2 };
+
+/** Whether the credential may act on `accountId` with `permission`. Write implies read implies targets. */
 export function grants(credential: Credential, accountId: string, permission: Permission): boolean {
   const accountGranted = credential.accounts === null || credential.accounts.includes(accountId);
-  return accountGranted && (permission === 'read' || credential.permission === 'write');
+  return accountGranted && PERMISSION_RANK[credential.permission] >= PERMISSION_RANK[permission];
 }
 
 /** Whether the credential may write on every account, present and future (what the operator token has). */

@@ -41,6 +41,8 @@ export interface Secrets {
   revoked: string;
   /** Legacy API key (with KEY_EMAIL), write on ACCOUNT. */
   key: string;
+  /** Version Targets Read on ACCOUNT only (docs/contract.md §8.4). */
+  targets: string;
 }
 
 export interface TestApp {
@@ -89,6 +91,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     expired: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'write', expires_at: past })),
     revoked: revokedToken.secret,
     key: await secret(tokens.createKey({ accounts: [ACCOUNT], permission: 'write', email: KEY_EMAIL })),
+    targets: await secret(tokens.createToken({ accounts: [ACCOUNT], permission: 'targets' })),
   };
   const app = buildApp({
     config: {

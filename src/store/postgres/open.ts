@@ -4,6 +4,7 @@ import pg from 'pg';
 import { redactUrl } from '../../config.ts';
 import { explainOpenError } from './errors.ts';
 import { migrate } from './migrate.ts';
+import { trackOwnBackends } from './notifications.ts';
 
 export const DEFAULT_POOL_SIZE = 10;
 /** How long a request waits for a connection (new or from the busy pool) before it is answered 503. */
@@ -52,6 +53,8 @@ export async function openPostgresPool({
   pool.on('error', () => {});
   // The same for a connection that dies while checked out: the error also reaches its pending queries.
   pool.on('connect', (client) => client.on('error', () => {}));
+  // Which notifications are this process's own writes (notifications.ts).
+  trackOwnBackends(pool);
   try {
     await migrate(pool);
   } catch (error) {

@@ -3,9 +3,11 @@
 import { AUDIT_COLUMNS, CREDENTIAL_COLUMNS, GROUP_COLUMNS, IDEMPOTENCY_COLUMNS } from '../rows.ts';
 import {
   AUDIT_ORDER,
+  accountGroups,
   CREDENTIAL_ORDER,
   claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
+  groupFingerprints,
   history,
   historyCount,
   IDEMPOTENCY_ORDER,
@@ -39,6 +41,8 @@ export const SQL = {
   lock: { name: 'rm_lock', text: `${selectGroups()} WHERE id = $1 AND account_id = $2 FOR UPDATE` },
   insertGroup: { name: 'rm_insert_group', text: insertGroup(numbered) },
   updateGroup: { name: 'rm_update_group', text: updateGroup(numbered) },
+  accountGroups: { name: 'rm_account_groups', text: accountGroups(numbered) },
+  groupFingerprints: { name: 'rm_group_fingerprints', text: groupFingerprints('SELECT unnest($1::text[])') },
   deleteGroup: {
     name: 'rm_delete_group',
     text: 'DELETE FROM deployment_groups WHERE id = $1 AND account_id = $2',

@@ -13,6 +13,7 @@ import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
+import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   auditValues,
@@ -51,6 +52,7 @@ import {
 import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
+import { GroupNotifications } from './notifications.ts';
 import { openPostgresPool, type PostgresStoreOptions } from './open.ts';
 import { pipeline } from './pipeline.ts';
 import { claimPolicies } from './policies.ts';
@@ -67,6 +69,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres';
+  /** Group changes, for the version targets (changes.ts): own writes, and others' by notification. */
+  private readonly changes = new ChangeFeed();
+  private readonly notifications: GroupNotifications;
 
   private readonly rollouts = new PostgresRollouts(
     (config) => this.query(config),
@@ -74,13 +79,16 @@ export class PostgresStore implements Store {
   );
 
   /** `pool` comes from openPostgresPool(): configured and migrated. */
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.notifications = new GroupNotifications(pool, this.changes);
+  }
 
   async ping(): Promise<void> {
     await this.query({ text: 'SELECT 1' });
   }
 
   async close(): Promise<void> {
+    await this.notifications.stop();
     await this.pool.end();
   }
 
@@ -100,6 +108,15 @@ export class PostgresStore implements Store {
   }
 
   createDeploymentGroup(
+    accountId: string,
+    group: DeploymentGroup,
+    audit: Audit,
+    idempotency?: IdempotencyRequest,
+  ): Promise<CreateOutcome> {
+    return this.changes.after(accountId, this.create(accountId, group, audit, idempotency));
+  }
+
+  private create(
     accountId: string,
     group: DeploymentGroup,
     audit: Audit,
@@ -126,7 +143,7 @@ export class PostgresStore implements Store {
   }
 
   restoreDeploymentGroup(accountId: string, group: DeploymentGroup, audit: Audit): Promise<StoredGroup> {
-    return this.transaction(async (client) => {
+    return this.changed(accountId, async (client) => {
       const [, last] = await pipeline(client, [
         'BEGIN',
         { ...SQL.lastRevision, values: [accountId, group.id] },
@@ -150,7 +167,7 @@ export class PostgresStore implements Store {
     change: GroupChange,
     audit: Audit,
   ): Promise<StoredGroup | undefined> {
-    return this.transaction(async (client) => {
+    return this.changed(accountId, async (client) => {
       const current = await lockGroup(client, accountId, groupId);
       if (!current) return undefined;
       const next = change(current);
@@ -178,7 +195,7 @@ export class PostgresStore implements Store {
     audit: Audit,
     check?: DeleteCheck,
   ): Promise<boolean> {
-    return this.transaction(async (client) => {
+    return this.changed(accountId, async (client) => {
       const current = await lockGroup(client, accountId, groupId);
       if (!current) return false;
       check?.(current);
@@ -190,6 +207,26 @@ export class PostgresStore implements Store {
       ]);
       return committed(audit, true);
     });
+  }
+
+  async accountGroups(accountId: string): Promise<StoredGroup[]> {
+    return (await this.query<Row>(SQL.accountGroups, [accountId])).rows.map(toStoredGroup);
+  }
+
+  async groupFingerprints(accountIds: string[]): Promise<Map<string, string>> {
+    const { rows } = await this.query<FingerprintRow>(SQL.groupFingerprints, [accountIds]);
+    const parts = (r: FingerprintRow) => groupFingerprint(Number(r.groups), Number(r.revisions), r.latest);
+    return new Map(rows.map((r) => [r.account_id, parts(r)]));
+  }
+
+  /** Own writes are announced when they commit; other processes' by their NOTIFY (notifications.ts). */
+  watchGroupChanges(listener: GroupChangeListener): () => void {
+    const unsubscribe = this.changes.subscribe(listener);
+    this.notifications.start();
+    return () => {
+      unsubscribe();
+      if (!this.changes.watched) void this.notifications.stop();
+    };
   }
 
   async groupHistory(
@@ -296,7 +333,10 @@ export class PostgresStore implements Store {
     { replace = false }: ImportOptions = {},
   ): Promise<ImportCounts> {
     // Never retried: the first attempt consumed the records.
-    return this.transaction((client) => importRecords(client, records, replace), 1);
+    return this.changes.after(
+      null,
+      this.transaction((client) => importRecords(client, records, replace), 1),
+    );
   }
 
   /**
@@ -317,6 +357,11 @@ export class PostgresStore implements Store {
     }
     await claimPolicies(client, accountId, group.id, policyIds, first);
     await pipeline(client, last);
+  }
+
+  /** A group write in a transaction (see transaction()), announced to the change feed once settled. */
+  private changed<T>(accountId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return this.changes.after(accountId, this.transaction(work));
   }
 
   /** One statement on any pooled connection (autocommit). */
@@ -393,6 +438,13 @@ export class PostgresStore implements Store {
       return result;
     }
   }
+}
+
+interface FingerprintRow {
+  account_id: string;
+  groups: string;
+  revisions: string;
+  latest: string | null;
 }
 
 function auditInsert(entry: NewAuditEntry): QueryConfig {

@@ -2,9 +2,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 import {
   AUDIT_ORDER,
+  accountGroups,
   CREDENTIAL_ORDER,
   claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
+  groupFingerprints,
   history,
   historyCount,
   IDEMPOTENCY_ORDER,
@@ -38,6 +40,8 @@ export const SQL = {
   insertGroup: insertGroup(positional),
   updateGroup: updateGroup(positional),
   deleteGroup: 'DELETE FROM deployment_groups WHERE id = ? AND account_id = ?',
+  accountGroups: accountGroups(positional),
+  groupFingerprints: groupFingerprints('SELECT value FROM json_each(?)'),
   claimPolicy: `INSERT INTO policy_owners (account_id, policy_id, group_id) VALUES (?, ?, ?)
     ON CONFLICT (account_id, policy_id) DO NOTHING`,
   releasePolicy: 'DELETE FROM policy_owners WHERE account_id = ? AND policy_id = ?',
@@ -87,6 +91,8 @@ export function prepareStatements(db: Database): Statements {
     insertGroup: prepare(SQL.insertGroup),
     updateGroup: prepare(SQL.updateGroup),
     deleteGroup: prepare(SQL.deleteGroup),
+    accountGroups: prepare(SQL.accountGroups),
+    groupFingerprints: prepare(SQL.groupFingerprints),
     claimPolicy: prepare(SQL.claimPolicy),
     releasePolicy: prepare(SQL.releasePolicy),
     policyOwner: prepare(SQL.policyOwner).pluck(),

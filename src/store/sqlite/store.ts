@@ -9,6 +9,7 @@ import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
+import { CHANGE_POLL_MS, ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   auditValues,
@@ -51,6 +52,13 @@ import { claimPolicies, releasePolicies } from './policies.ts';
 import { SqliteRollouts } from './rollouts.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 
+interface FingerprintRow {
+  account_id: string;
+  groups: number;
+  revisions: number;
+  latest: string | null;
+}
+
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. Parent directories are created. */
   path: string;
@@ -68,6 +76,10 @@ export class SqliteStore implements Store {
   /** Credentials found by secret hash, valid while `data_version` stays `credentialsSeenAt`. */
   private readonly credentials = new Map<string, Credential>();
   private credentialsSeenAt = -1;
+  /** Group changes, for the version targets (changes.ts): own writes, and others' via data_version. */
+  private readonly changes = new ChangeFeed();
+  private changePoll: NodeJS.Timeout | undefined;
+  private changesSeenAt = -1;
 
   /** `db` comes from openSqliteDatabase(): configured and migrated. */
   constructor(private readonly db: Database) {
@@ -81,6 +93,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.changePoll);
     this.commits.flush();
     this.db.close();
   }
@@ -107,7 +120,7 @@ export class SqliteStore implements Store {
     audit: Audit,
     idempotency?: IdempotencyRequest,
   ): Promise<CreateOutcome> {
-    return this.commits.write((): CreateOutcome => {
+    return this.changed(accountId, (): CreateOutcome => {
       if (idempotency) {
         const held = this.claimKey(accountId, idempotency);
         if (held) return held;
@@ -121,7 +134,7 @@ export class SqliteStore implements Store {
   }
 
   restoreDeploymentGroup(accountId: string, group: DeploymentGroup, audit: Audit): Promise<StoredGroup> {
-    return this.commits.write(() => {
+    return this.changed(accountId, () => {
       if (this.s.get.get(group.id, accountId)) throw new GroupExistsError();
       const last = (this.s.lastRevision.get(accountId, group.id) as number | null) ?? 0;
       const stored = { group, revision: last + 1 };
@@ -138,7 +151,7 @@ export class SqliteStore implements Store {
     change: GroupChange,
     audit: Audit,
   ): Promise<StoredGroup | undefined> {
-    return this.commits.write(() => {
+    return this.changed(accountId, () => {
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
       if (!row) return undefined;
       const current = toStoredGroup(row);
@@ -160,7 +173,7 @@ export class SqliteStore implements Store {
     audit: Audit,
     check?: DeleteCheck,
   ): Promise<boolean> {
-    return this.commits.write(() => {
+    return this.changed(accountId, () => {
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
       if (!row) return false;
       const current = toStoredGroup(row);
@@ -170,6 +183,55 @@ export class SqliteStore implements Store {
       this.audit(groupEntry(accountId, audit, 'delete', current, undefined));
       return committed(audit, true);
     });
+  }
+
+  async accountGroups(accountId: string): Promise<StoredGroup[]> {
+    // Row by row: each row's JSON text is garbage once parsed (an account may hold a million policies).
+    return this.read(() =>
+      Array.from(this.s.accountGroups.iterate(accountId) as Iterable<Row>, toStoredGroup),
+    );
+  }
+
+  async groupFingerprints(accountIds: string[]): Promise<Map<string, string>> {
+    return this.read(() => {
+      const rows = this.s.groupFingerprints.all(JSON.stringify(accountIds)) as FingerprintRow[];
+      return new Map(rows.map((r) => [r.account_id, groupFingerprint(r.groups, r.revisions, r.latest)]));
+    });
+  }
+
+  /**
+   * Own writes are announced when they commit; another process's (the CLI's `db import`, another
+   * connection) move `PRAGMA data_version`, read every CHANGE_POLL_MS while anyone listens.
+   */
+  watchGroupChanges(listener: GroupChangeListener): () => void {
+    const unsubscribe = this.changes.subscribe(listener);
+    if (this.changePoll === undefined) {
+      this.changesSeenAt = this.s.dataVersion.get() as number;
+      this.changePoll = setInterval(() => this.pollDataVersion(), CHANGE_POLL_MS).unref();
+    }
+    return () => {
+      unsubscribe();
+      if (this.changes.watched) return;
+      clearInterval(this.changePoll);
+      this.changePoll = undefined;
+    };
+  }
+
+  private pollDataVersion(): void {
+    let version: number;
+    try {
+      version = this.s.dataVersion.get() as number;
+    } catch {
+      return; // closed or unavailable: the next tick tries again
+    }
+    if (version === this.changesSeenAt) return;
+    this.changesSeenAt = version;
+    this.changes.emit(null);
+  }
+
+  /** A group write through group commit, announced to the change feed once it has settled. */
+  private changed<T>(accountId: string, run: () => T): Promise<T> {
+    return this.changes.after(accountId, this.commits.write(run));
   }
 
   async groupHistory(
@@ -264,7 +326,7 @@ export class SqliteStore implements Store {
     records: AsyncIterable<BackupRecord>,
     { replace = false }: ImportOptions = {},
   ): Promise<ImportCounts> {
-    return this.commits.exclusively(async () => {
+    const imported = this.commits.exclusively(async () => {
       this.credentials.clear();
       try {
         return await importRecords(this.db, this.s, records, replace);
@@ -274,6 +336,7 @@ export class SqliteStore implements Store {
         this.credentials.clear();
       }
     });
+    return this.changes.after(null, imported);
   }
 
   /** Inside a write: the entry goes into the same transaction as the change it records. */

@@ -83,6 +83,13 @@ const FIELDS: Options = {
   },
 };
 
+const DRY_RUN: Options = {
+  'dry-run': {
+    type: 'boolean',
+    description: 'send the request to the preview route instead: print what would change, write nothing',
+  },
+};
+
 const ROLLOUTS_DETAILS = `Rollouts take versions through rings stage by stage (docs/contract.md §8.5). Exit codes: 0
 success, 2 usage error, 3 the API refused (its messages are printed), 4 the server could not be reached.`;
 
@@ -101,6 +108,10 @@ function rolloutAction(action: 'pause' | 'resume' | 'abort' | 'rollback', summar
 
 const GROUPS_DETAILS = `Exit codes: 0 success, 2 usage error, 3 the API refused (its messages are printed),
 4 the server could not be reached.`;
+
+const WRITE_DETAILS = `${GROUPS_DETAILS}
+--dry-run previews the request (POST …/deployment-groups/preview, docs/contract.md §8.3): exit 0 and what would
+change when it would succeed, the same refusal and exit code as without --dry-run when it would not.`;
 
 export const COMMANDS: Command[] = [
   {
@@ -224,28 +235,32 @@ export const COMMANDS: Command[] = [
   {
     path: ['groups', 'create'],
     summary: 'create a deployment group',
-    usage: '--name <name> --version <env>=<version>… [--policy <id>…] [--from-file group.json]',
-    options: { ...CONNECTION, ...FIELDS },
-    details: GROUPS_DETAILS,
+    usage: '--name <name> --version <env>=<version>… [--policy <id>…] [--from-file group.json] [--dry-run]',
+    options: { ...CONNECTION, ...FIELDS, ...DRY_RUN },
+    details: WRITE_DETAILS,
     load: async () => (await import('./groups.ts')).create,
   },
   {
     path: ['groups', 'edit'],
     summary: 'change a deployment group (fields given replace the stored ones)',
     usage:
-      '<id> [--name <name>] [--version <env>=<version>…] [--policy <id>… | --clear-policies] [--from-file group.json]',
-    options: { ...CONNECTION, ...FIELDS },
+      '<id> [--name <name>] [--version <env>=<version>…] [--policy <id>… | --clear-policies] [--from-file group.json] [--dry-run]',
+    options: { ...CONNECTION, ...FIELDS, ...DRY_RUN },
     positionals: ['<id>'],
-    details: GROUPS_DETAILS,
+    details: WRITE_DETAILS,
     load: async () => (await import('./groups.ts')).edit,
   },
   {
     path: ['groups', 'delete'],
     summary: 'delete a deployment group; asks on a terminal unless --yes',
-    usage: '<id> [--yes]',
-    options: { ...CONNECTION, yes: { type: 'boolean', description: 'do not ask for confirmation' } },
+    usage: '<id> [--yes] [--dry-run]',
+    options: {
+      ...CONNECTION,
+      yes: { type: 'boolean', description: 'do not ask for confirmation' },
+      ...DRY_RUN,
+    },
     positionals: ['<id>'],
-    details: GROUPS_DETAILS,
+    details: WRITE_DETAILS,
     load: async () => (await import('./groups.ts')).remove,
   },
   {
@@ -268,18 +283,6 @@ export const COMMANDS: Command[] = [
     positionals: ['<id>'],
     details: GROUPS_DETAILS,
     load: async () => (await import('./groups.ts')).revert,
-  },
-  {
-    path: ['targets', 'get'],
-    summary: 'the version a device on a policy and environment should get (docs/contract.md §8.4)',
-    usage: '--policy <id> --env <environment> [--account <id>] [--json] [connection options]',
-    options: {
-      ...CONNECTION,
-      policy: { type: 'string', value: '<id>', description: 'the device’s policy (profile) ID' },
-      env: { type: 'string', value: '<environment>', description: 'its environment, e.g. windows' },
-    },
-    details: `A Version Targets Read token (tokens create --permission targets) is enough. ${GROUPS_DETAILS}`,
-    load: async () => (await import('./targets.ts')).get,
   },
   {
     path: ['rollouts', 'create'],
@@ -335,6 +338,18 @@ export const COMMANDS: Command[] = [
   rolloutAction('abort', 'abort a rollout: pending stages never apply, applied ones stay'),
   rolloutAction('rollback', 'restore what each applied stage replaced, last stage first'),
   {
+    path: ['targets', 'get'],
+    summary: 'the version a device on a policy and environment should get (docs/contract.md §8.4)',
+    usage: '--policy <id> --env <environment> [--account <id>] [--json] [connection options]',
+    options: {
+      ...CONNECTION,
+      policy: { type: 'string', value: '<id>', description: 'the device’s policy (profile) ID' },
+      env: { type: 'string', value: '<environment>', description: 'its environment, e.g. windows' },
+    },
+    details: `A Version Targets Read token (tokens create --permission targets) is enough. ${GROUPS_DETAILS}`,
+    load: async () => (await import('./targets.ts')).get,
+  },
+  {
     path: ['audit', 'list'],
     summary: 'print the audit trail from the database, newest first',
     usage: '[--account <id>] [--since <date>] [--before <date>] [--limit <n>] [--json]',
@@ -365,6 +380,6 @@ export const COMMAND_GROUPS: Record<string, string> = {
   db: 'the database: schema, backups',
   groups: 'deployment groups on a running server, through its API (the official cloudflare SDK)',
   audit: 'the audit trail in the database',
-  targets: 'version targets on a running server, through its API',
   rollouts: 'rollouts on a running server, through its API (docs/contract.md §8.5)',
+  targets: 'version targets on a running server, through its API',
 };

@@ -58,7 +58,7 @@ export class ChangeControl {
       ? await this.store.groupRevision(accountId, groupId, revision)
       : undefined;
     if (!entry) {
-      if (!(await this.exists(accountId, groupId))) throw new ApiError('groupNotFound');
+      if (!(await this.everExisted(accountId, groupId))) throw new ApiError('groupNotFound');
       throw validationError([
         { message: `the group has no revision ${revision} in its history`, pointer: '/revision' },
       ]);
@@ -142,6 +142,13 @@ export class ChangeControl {
     });
     const after = result as DeploymentGroup | null;
     return { deployment_group: after, changes: diff(seen.before, after) };
+  }
+
+  /** Exists now, or has a history here (a deleted group). */
+  private async everExisted(accountId: string, groupId: string): Promise<boolean> {
+    if (!GROUP_ID.test(groupId)) return false;
+    if (await this.exists(accountId, groupId)) return true;
+    return (await this.store.groupHistory(accountId, groupId, { limit: 1, offset: 0 })).total > 0;
   }
 
   private async exists(accountId: string, groupId: string): Promise<boolean> {

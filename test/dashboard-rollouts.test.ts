@@ -138,7 +138,8 @@ describe('rollouts in the dashboard', { skip: unavailable ?? false }, () => {
         [ring2?.id, '24h'],
       ],
     );
-    assert.match(page.url(), new RegExp(`#rollout=${rollout.id}$`));
+    // The new rollout opens on the Rollouts page (the address changes once the dialog has closed).
+    await page.waitForURL(new RegExp(`#rollout=${rollout.id}$`));
     const card = page.getByRole('article', { name: 'Windows 822.1' });
     // The scheduler applies the first stage within seconds; the page shows it without a reload.
     const text = await cardSays(card, /Ring 1Applied/);

@@ -518,6 +518,10 @@ for (const backend of POSTGRES_URL ? [sqlite, postgres] : [sqlite]) {
         await call('DELETE', groupUrl(group.id));
         const deletion = await call('POST', extensions(`${group.id}/revert`), { body: { revision: 2 } });
         assert.equal(deletion.statusCode, 400, 'a deletion is not a state to return to');
+        // A deleted group still has its history: a revision it never had is 400 at /revision, not 404.
+        const never = await call('POST', extensions(`${group.id}/revert`), { body: { revision: 7 } });
+        assert.equal(never.statusCode, 400, never.body);
+        assert.equal(never.json().errors[0].source.pointer, '/revision');
         const { group: thief } = await create({ policy_ids: ['r-held'] });
         const refused = await call('POST', extensions(`${group.id}/revert`), { body: { revision: 1 } });
         assert.equal(refused.statusCode, 409);

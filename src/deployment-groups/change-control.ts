@@ -58,7 +58,8 @@ export class ChangeControl {
       ? await this.store.groupRevision(accountId, groupId, revision)
       : undefined;
     if (!entry) {
-      if (!(await this.exists(accountId, groupId))) throw new ApiError('groupNotFound');
+      // 404 only for a group that never existed here: a deleted one has its history (§8.3).
+      if (!(await this.everExisted(accountId, groupId))) throw new ApiError('groupNotFound');
       throw validationError([
         { message: `the group has no revision ${revision} in its history`, pointer: '/revision' },
       ]);
@@ -142,6 +143,11 @@ export class ChangeControl {
     });
     const after = result as DeploymentGroup | null;
     return { deployment_group: after, changes: diff(seen.before, after) };
+  }
+
+  private async everExisted(accountId: string, groupId: string): Promise<boolean> {
+    if (await this.exists(accountId, groupId)) return true;
+    return (await this.store.groupHistory(accountId, groupId, { limit: 1, offset: 0 })).total > 0;
   }
 
   private async exists(accountId: string, groupId: string): Promise<boolean> {

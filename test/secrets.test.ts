@@ -186,12 +186,7 @@ async function everyRoute(credentials: Record<string, string>, label: string): P
       JSON.stringify({ name: `${label} renamed` }),
     );
     // Failures after authentication: conflict, validation, bad JSON, wrong type, no route, wrong method.
-    await call(
-      'POST',
-      collection(account),
-      { ...credentials, ...json },
-      group('conflict', [policy]),
-    );
+    await call('POST', collection(account), { ...credentials, ...json }, group('conflict', [policy]));
     await call(
       'POST',
       collection(account),

@@ -73,6 +73,77 @@ async function shootReadOnly(browser: Browser, server: DashboardServer): Promise
   await context.close();
 }
 
+/** Another person's token, for a change made while the dashboard has a ring open. */
+function colleagueToken(server: DashboardServer, name: string): string {
+  const created = runCli(
+    ['tokens', 'create', '--account', ACCOUNT, '--permission', 'write', '--name', name],
+    {
+      DATABASE_URL: server.databaseUrl,
+    },
+  );
+  if (created.status !== 0) throw new Error(`could not create a token: ${created.stderr}`);
+  return created.stdout.trim();
+}
+
+async function asColleague(
+  server: DashboardServer,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
+  const response = await fetch(`${server.origin}/client/v4${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()).result;
+}
+
+/** Change control: an edit that lost a race, a ring's history, and the account's audit log. */
+async function shootChangeControl(browser: Browser, server: DashboardServer): Promise<void> {
+  const priya = colleagueToken(server, 'priya-laptop');
+  const list = await server.api('GET', `${GROUPS}?per_page=100`);
+  const engineering = list.body.result.find((g: { name: string }) => g.name.startsWith('Ring 1'));
+  const context = await browser.newContext({ viewport: { width: 1200, height: 980 }, colorScheme: 'light' });
+  const page = await context.newPage();
+  await page.goto(`${server.origin}/`);
+  await signIn(page, server.token, ACCOUNT);
+
+  await page.getByRole('button', { name: 'Edit Ring 1 · Engineering' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Edit ring' });
+  await dialog.getByRole('group', { name: 'Version 1' }).getByLabel('Version').fill('2026.6.822.1');
+  await asColleague(server, priya, 'PATCH', `${GROUPS}/${engineering.id}`, {
+    version_config: [
+      { target_environment: 'windows', version: '2026.6.822.2' },
+      { target_environment: 'macos', version: '2026.6.822.0' },
+      { target_environment: null, version: '2026.5.711.0' },
+    ],
+    policy_ids: [...engineering.policy_ids, policy(13)],
+  });
+  await dialog.getByRole('button', { name: 'Save changes' }).click();
+  await dialog.getByRole('button', { name: 'Reload' }).waitFor();
+  await shoot(page, 'changed-meanwhile');
+  await dialog.getByRole('button', { name: 'Reload' }).click();
+  await page.getByRole('dialog', { name: 'Edit ring' }).getByLabel('Name').fill('Ring 1 · Engineering + QA');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+
+  await page.getByRole('button', { name: 'History Ring 1 · Engineering + QA' }).click();
+  const history = page.getByRole('dialog', { name: 'History' });
+  await history.getByRole('listitem', { name: 'Revision 1 · Created' }).waitFor();
+  await shoot(page, 'history');
+  await history.getByRole('button', { name: 'Close' }).click();
+
+  const retired = list.body.result.find((g: { name: string }) => g.name.startsWith('Ring 0'));
+  await asColleague(server, priya, 'DELETE', `${GROUPS}/${retired.id}`);
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByText(/entries, newest first/).waitFor();
+  await page.getByRole('button', { name: `Restore ring ${retired.id}` }).waitFor();
+  await shoot(page, 'audit-log');
+  await context.close();
+}
+
 async function main(): Promise<void> {
   const unavailable = await browserUnavailable();
   if (unavailable) throw new Error(`cannot take screenshots: ${unavailable}`);
@@ -138,6 +209,7 @@ async function main(): Promise<void> {
     await narrow.close();
 
     await shootReadOnly(browser, server);
+    await shootChangeControl(browser, server);
   } finally {
     await browser?.close();
     await server.stop();

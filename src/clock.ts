@@ -70,8 +70,11 @@ export function parseDateOrDateTime(text: string): bigint | undefined {
     Number(parts[i + 1] ?? 0),
   ) as [number, number, number, number, number, number];
   const [fraction, sign, offsetHours, offsetMinutes] = date ? [] : parts.slice(7);
-  const millis = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(millis);
+  // Not Date.UTC: it reads years 0–99 as 1900–1999.
+  const check = new Date(0);
+  check.setUTCFullYear(year, month - 1, day);
+  check.setUTCHours(hour, minute, second, 0);
+  const millis = check.getTime();
   const real =
     year >= 1 &&
     check.getUTCFullYear() === year &&

@@ -285,6 +285,29 @@ describe('version 2 filters as the spec writes them', () => {
       ['deleted', 'rollout', 'dashboardRevert'],
     );
   });
+
+  test('a window before 1970 is a window, not a mistake: it is empty (found by the fuzzer)', async () => {
+    for (const window of [
+      'since=1960-01-01&before=1965-01-01',
+      'since=1969-12-31T23:59:59Z&before=1970-01-01T00:00:00Z',
+      // Years 1–99 are years too (Date.UTC would read them as 1901–1999).
+      'since=0050-01-01&before=0060-01-01',
+    ]) {
+      for (const url of [`${V2()}?${window}`, `${V1()}?${window}`]) {
+        const response = await get(url);
+        assert.equal(response.statusCode, 200, `${url}: ${response.body}`);
+        assert.deepEqual(response.json().result, []);
+      }
+    }
+  });
+
+  test('RFC 3339 lets t and z be lowercase: such a date-time is one (found by the fuzzer)', async () => {
+    const response = await get(`${V2()}?since=2026-07-02t09:00:00z&before=2026-07-03t10:00:00%2B01:00`);
+    assert.equal(response.statusCode, 200, response.body);
+    assert.equal(response.json().result.length, 3);
+    const v1 = await get(`${V1()}?since=2026-07-02t09:00:00z&before=2026-07-03T09:00:00Z`);
+    assert.equal(v1.statusCode, 200, v1.body);
+  });
 });
 
 describe('version 1 through the SDK', () => {

@@ -6,6 +6,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkAnswer } from './support/fuzz/answer.ts';
 import {
+  auditV1Verdict,
+  auditV2Verdict,
+  historyVerdict,
+  previewVerdict,
+  readIfMatch,
+  revertVerdict,
+} from './support/fuzz/change-oracle.ts';
+import {
   authVerdict,
   expectVerdict,
   nameViolation,
@@ -62,6 +70,75 @@ test('the oracle follows docs/contract.md §4, §6 and §7 on the contract’s o
   assert.notEqual(twice, 'pass');
   assert.deepEqual(twice !== 'pass' && twice.allowed, [{ status: 400, code: 6003 }]);
   assert.deepEqual(expectVerdict('foo', { allowed: [ok], rule: '' }).allowed, [{ status: 417, code: 2015 }]);
+});
+
+test('the change-control and audit-log oracle follows docs/contract.md §8.1–§8.3 on its own examples', () => {
+  const allowed = (v: { allowed: unknown[] }) => v.allowed;
+  const invalid = { status: 400, code: 2001 };
+  assert.equal(readIfMatch('"r1-x", W/"r2-y"'), 'tags');
+  assert.equal(readIfMatch(' * '), 'any');
+  for (const header of ['r1', '"a" "b"', 'W/*', '', '"open'])
+    assert.equal(readIfMatch(header), 'malformed', header);
+  assert.deepEqual(allowed(historyVerdict('absent', [])), [{ status: 404, code: 2002 }]);
+  assert.deepEqual(allowed(historyVerdict('deleted', [])), [ok], 'a deleted group keeps its history');
+  assert.deepEqual(allowed(historyVerdict('stable', [['per_page', '101']])), [invalid]);
+  for (const body of [{ revision: 0 }, { revision: 1.5 }, { revision: '1' }, { revision: 2 ** 31 }, {}, []]) {
+    assert.deepEqual(allowed(revertVerdict('stable', body, 'absent')), [invalid], JSON.stringify(body));
+  }
+  assert.deepEqual(allowed(revertVerdict('absent', { revision: 1 }, 'tags')), [{ status: 404, code: 2002 }]);
+  assert.deepEqual(allowed(revertVerdict('stable', { revision: 1 }, 'tags')), [{ status: 412, code: 2007 }]);
+  assert.deepEqual(allowed(revertVerdict('deleted', { revision: 2 }, 'absent')), [invalid]);
+  assert.deepEqual(allowed(previewVerdict({ method: 'PATCH', body: {} }, 'stable', 'absent')), [invalid]);
+  assert.deepEqual(allowed(previewVerdict({ method: 'DELETE', group_id: 'x' }, 'absent', 'absent')), [
+    { status: 404, code: 2002 },
+  ]);
+  assert.deepEqual(allowed(previewVerdict({ method: 'DELETE', group_id: 'x' }, 'stable', 'tags')), [
+    { status: 412, code: 2007 },
+  ]);
+  assert.deepEqual(
+    allowed(
+      auditV1Verdict([
+        ['since', '1960-01-01'],
+        ['before', '1965-01-01'],
+      ]),
+    ),
+    [ok],
+  );
+  assert.deepEqual(
+    allowed(
+      auditV1Verdict([
+        ['since', '2026-07-02'],
+        ['before', '2026-07-02T01:00:00+02:00'],
+      ]),
+    ),
+    [invalid],
+  );
+  assert.deepEqual(
+    allowed(
+      auditV1Verdict([
+        ['page', '1'],
+        ['page', '2'],
+      ]),
+    ),
+    [invalid],
+    'given once',
+  );
+  assert.deepEqual(allowed(auditV1Verdict([['actor.ip', '10.0.0.0/33']])), [invalid]);
+  const window: [string, string][] = [
+    ['since', '2026-07-01'],
+    ['before', '2026-07-02'],
+  ];
+  assert.deepEqual(
+    allowed(auditV2Verdict([['since', '2026-07-01']], false)),
+    [invalid],
+    'before is required',
+  );
+  assert.deepEqual(allowed(auditV2Verdict([...window, ['cursor', 'abc']], false)), [invalid]);
+  assert.deepEqual(allowed(auditV2Verdict([...window, ['action_type.not', 'create']], false)), [ok]);
+  assert.deepEqual(allowed(auditV2Verdict([...window, ['actor_type', 'robot']], false)), [invalid]);
+  assert.deepEqual(allowed(auditV2Verdict([...window, ['product_category', 'ZeroTrust']], false)), [ok]);
+  const many = Array.from({ length: 101 }, (_, i): [string, string] => ['actor_id', String(i)]);
+  assert.deepEqual(allowed(auditV2Verdict([...window, ...many], false)), [invalid], 'at most 100 values');
 });
 
 test('the answer checks hold the §4 error cap, item messages and secrets', () => {

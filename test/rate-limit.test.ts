@@ -275,7 +275,9 @@ test('an unreachable Redis at start: the server starts and listens, fails open, 
     const warnings = lines.filter((line) => line.includes('redis unavailable'));
     assert.equal(warnings.length, 1, lines.join('\n'));
     assert.match(warnings[0] as string, /"level":40/);
-    assert.match(warnings[0] as string, /ECONNREFUSED/);
+    // The cause is named: refused, or (on a machine so loaded that the 2 s connect timer fires before the
+    // refusal is read) the timeout.
+    assert.match(warnings[0] as string, /ECONNREFUSED|Connection timeout/);
     assert.doesNotMatch(server.stdout(), /"stack"|\n\s+at /, 'no stack trace');
     assert.equal(await server.stop(), 0);
   } finally {

@@ -1,5 +1,6 @@
 // Several real `ringmaster serve` processes on one PostgreSQL database: ownership holds across
-// replicas, what one writes the other serves at once, a replica killed mid-load loses no acknowledged
+// replicas, If-Match and Idempotency-Key hold across replicas (one winner, one audit entry, one group),
+// what one writes the other serves at once, a replica killed mid-load loses no acknowledged
 // write, replicas starting together on an empty database apply the schema once, and a database outage
 // is answered with 503 and recovered from without a restart. Runs only with RINGMASTER_TEST_POSTGRES_URL.
 import assert from 'node:assert/strict';
@@ -29,6 +30,27 @@ function call(server: RunningServer, token: string, method: string, path: string
   return callApi(server.baseUrl, token, method, path, body);
 }
 
+/** A call with the operator token and extra headers (If-Match, Idempotency-Key). */
+async function send(
+  server: RunningServer,
+  method: string,
+  path: string,
+  { body, headers = {} }: { body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${operatorToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
+}
+let operatorToken: string;
+
 const newGroup = (name: string, policy_ids?: string[]) => ({
   name,
   version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
@@ -48,6 +70,7 @@ describe('replicas on one PostgreSQL database', { skip: !POSTGRES_URL }, () => {
     assert.ok(a.operatorToken, 'the first replica creates the operator token');
     assert.equal(b.operatorToken, undefined, 'the second finds it and creates none');
     token = a.operatorToken;
+    operatorToken = token;
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -104,6 +127,68 @@ describe('replicas on one PostgreSQL database', { skip: !POSTGRES_URL }, () => {
     const fromA = await pages(a);
     assert.ok(fromA.length > 2);
     assert.deepEqual(await pages(b), fromA);
+  });
+
+  // change-control.test.ts races two in-process apps; here the replicas are two real processes over sockets.
+  it('lets exactly one of 20 concurrent PATCHes with one If-Match win across both replicas, audited once', async () => {
+    const created = await send(a, 'POST', GROUPS, { body: newGroup('if-match race') });
+    const id = created.body.result.id as string;
+    const etag = created.headers.get('etag') as string;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i % 2 ? b : a, 'PATCH', `${GROUPS}/${id}`, {
+          body: { name: `writer ${i}` },
+          headers: { 'if-match': etag },
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    assert.equal(statuses.filter((status) => status === 200).length, 1, String(statuses));
+    for (const refused of answers.filter((answer) => answer.status !== 200)) {
+      assert.equal(refused.status, 412);
+      assert.equal(refused.body.errors[0].code, 2007);
+    }
+    const winner = answers.find((answer) => answer.status === 200)?.body.result;
+    for (const server of [a, b]) {
+      assert.deepEqual((await send(server, 'GET', `${GROUPS}/${id}`)).body.result, winner);
+    }
+    const trail = await send(b, 'GET', `/accounts/${ACCOUNT}/audit_logs?per_page=1000`);
+    const entries = trail.body.result.filter((e: { resource: { id: string } }) => e.resource.id === id);
+    assert.deepEqual(
+      entries.map((e: { action: { type: string } }) => e.action.type),
+      ['update', 'create'],
+      'exactly one update entry',
+    );
+    assert.equal(JSON.parse(entries[0].newValue).name, winner.name);
+  });
+
+  it('creates exactly one group for 20 concurrent creates with one Idempotency-Key across both replicas', async () => {
+    const name = `idempotent ${randomUUID()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i % 2 ? b : a, 'POST', GROUPS, {
+          body: newGroup(name),
+          headers: { 'idempotency-key': name },
+        }),
+      ),
+    );
+    assert.deepEqual(new Set(answers.map((answer) => answer.status)), new Set([200]));
+    assert.equal(new Set(answers.map((answer) => answer.text)).size, 1, 'every answer is the same body');
+    const replayed = answers.map((answer) => answer.headers.get('idempotent-replayed'));
+    assert.equal(replayed.filter((value) => value === null).length, 1, 'one answer is the original');
+    assert.equal(replayed.filter((value) => value === 'true').length, 19, 'the others are replays');
+    const listed = await send(a, 'GET', `${GROUPS}?per_page=100`);
+    const pages = Math.ceil(listed.body.result_info.total_count / 100);
+    const named: string[] = [];
+    for (let page = 1; page <= pages; page++) {
+      const reply = await send(page % 2 ? a : b, 'GET', `${GROUPS}?per_page=100&page=${page}`);
+      named.push(
+        ...reply.body.result
+          .filter((g: { name: string }) => g.name === name)
+          .map((g: { id: string }) => g.id),
+      );
+    }
+    assert.deepEqual(named, [answers[0]?.body.result.id]);
   });
 
   it('keeps serving and loses no acknowledged write when a replica is killed mid-load', async () => {

@@ -175,13 +175,18 @@ export function timeBound(text: string | undefined): string | undefined {
   return formatTimestamp(nanos < 0n ? 0n : nanos);
 }
 
-/** `since` must come before `before`, or nothing could match: a mistake worth saying. */
+/**
+ * `since` must come before `before`, or nothing could match: a mistake worth saying. Compared as the
+ * instants they name (already valid RFC 3339), not as the stored bounds, which clamp to the epoch.
+ */
 export function checkWindow(
   since: string | undefined,
   before: string | undefined,
   violations: Violation[],
 ): void {
-  if (since !== undefined && before !== undefined && since >= before) {
+  if (since === undefined || before === undefined) return;
+  const [from, to] = [parseDateOrDateTime(since), parseDateOrDateTime(before)];
+  if (from !== undefined && to !== undefined && from >= to) {
     violations.push({ parameter: 'before', message: 'before must be later than since' });
   }
 }

@@ -31,9 +31,9 @@ export class AuditLogService {
   async listV1(accountId: string, query: V1QueryValues) {
     const violations: Violation[] = [];
     checkActorIp(query['actor.ip'], violations);
+    checkWindow(query.since, query.before, violations);
     const since = timeBound(query.since);
     const before = timeBound(query.before);
-    checkWindow(since, before, violations);
     refuse(violations);
     const scope = { accountId, withUnscoped: !query.hide_user_logs };
     const ip = query['actor.ip'];
@@ -60,9 +60,9 @@ export class AuditLogService {
    */
   async listV2(accountId: string, query: V2QueryValues) {
     const violations: Violation[] = [];
+    checkWindow(query.since, query.before, violations);
     const since = timeBound(query.since);
     const before = timeBound(query.before);
-    checkWindow(since, before, violations);
     const afterSeq = decodeCursor(query.cursor, violations);
     const where = v2Condition(query, violations);
     refuse(violations);

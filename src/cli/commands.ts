@@ -83,8 +83,19 @@ const FIELDS: Options = {
   },
 };
 
+const DRY_RUN: Options = {
+  'dry-run': {
+    type: 'boolean',
+    description: 'send the request to the preview route instead: print what would change, write nothing',
+  },
+};
+
 const GROUPS_DETAILS = `Exit codes: 0 success, 2 usage error, 3 the API refused (its messages are printed),
 4 the server could not be reached.`;
+
+const WRITE_DETAILS = `${GROUPS_DETAILS}
+--dry-run previews the request (POST …/deployment-groups/preview, docs/contract.md §8.3): exit 0 and what would
+change when it would succeed, the same refusal and exit code as without --dry-run when it would not.`;
 
 export const COMMANDS: Command[] = [
   {
@@ -204,28 +215,32 @@ export const COMMANDS: Command[] = [
   {
     path: ['groups', 'create'],
     summary: 'create a deployment group',
-    usage: '--name <name> --version <env>=<version>… [--policy <id>…] [--from-file group.json]',
-    options: { ...CONNECTION, ...FIELDS },
-    details: GROUPS_DETAILS,
+    usage: '--name <name> --version <env>=<version>… [--policy <id>…] [--from-file group.json] [--dry-run]',
+    options: { ...CONNECTION, ...FIELDS, ...DRY_RUN },
+    details: WRITE_DETAILS,
     load: async () => (await import('./groups.ts')).create,
   },
   {
     path: ['groups', 'edit'],
     summary: 'change a deployment group (fields given replace the stored ones)',
     usage:
-      '<id> [--name <name>] [--version <env>=<version>…] [--policy <id>… | --clear-policies] [--from-file group.json]',
-    options: { ...CONNECTION, ...FIELDS },
+      '<id> [--name <name>] [--version <env>=<version>…] [--policy <id>… | --clear-policies] [--from-file group.json] [--dry-run]',
+    options: { ...CONNECTION, ...FIELDS, ...DRY_RUN },
     positionals: ['<id>'],
-    details: GROUPS_DETAILS,
+    details: WRITE_DETAILS,
     load: async () => (await import('./groups.ts')).edit,
   },
   {
     path: ['groups', 'delete'],
     summary: 'delete a deployment group; asks on a terminal unless --yes',
-    usage: '<id> [--yes]',
-    options: { ...CONNECTION, yes: { type: 'boolean', description: 'do not ask for confirmation' } },
+    usage: '<id> [--yes] [--dry-run]',
+    options: {
+      ...CONNECTION,
+      yes: { type: 'boolean', description: 'do not ask for confirmation' },
+      ...DRY_RUN,
+    },
     positionals: ['<id>'],
-    details: GROUPS_DETAILS,
+    details: WRITE_DETAILS,
     load: async () => (await import('./groups.ts')).remove,
   },
   {

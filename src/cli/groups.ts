@@ -43,11 +43,13 @@ export async function get({ values, positionals }: Parsed): Promise<void> {
 }
 
 export async function create({ values }: Parsed): Promise<void> {
-  const { client, accountId, baseURL } = connect(values);
+  const connection = connect(values);
+  const { client, accountId, baseURL } = connection;
   const body = groupFields(values);
   if (body.name === undefined || body.version_config === undefined) {
     throw new UsageError('create needs --name and at least one --version <env>=<version> (or --from-file)');
   }
+  if (values['dry-run']) return dryRun(connection, values, { method: 'POST', body });
   const group = await call(baseURL, () =>
     client.zeroTrust.devices.deploymentGroups.create({ account_id: accountId, ...body } as never),
   );
@@ -55,13 +57,15 @@ export async function create({ values }: Parsed): Promise<void> {
 }
 
 export async function edit({ values, positionals }: Parsed): Promise<void> {
-  const { client, accountId, baseURL } = connect(values);
+  const connection = connect(values);
+  const { client, accountId, baseURL } = connection;
   const body = groupFields(values);
   const id = positionals[0] as string;
   // A list is replaced whole: send it only on top of the state read, so that a change someone made
   // meanwhile is refused (412) instead of overwritten (docs/contract.md §8.1).
   const replacesList = body.version_config !== undefined || body.policy_ids !== undefined;
   const ifMatch = replacesList ? await readTag(client, baseURL, accountId, id) : undefined;
+  if (values['dry-run']) return dryRun(connection, values, { method: 'PATCH', group_id: id, body }, ifMatch);
   const group = await call(baseURL, () =>
     client.zeroTrust.devices.deploymentGroups.edit(id, { account_id: accountId, ...body } as never, {
       headers: ifMatch === undefined ? {} : { 'If-Match': ifMatch },
@@ -96,8 +100,11 @@ export async function revert({ values, positionals }: Parsed): Promise<void> {
 }
 
 export async function remove({ values, positionals }: Parsed): Promise<void> {
-  const { client, accountId, baseURL } = connect(values);
+  const connection = connect(values);
+  const { client, accountId, baseURL } = connection;
   const id = positionals[0] as string;
+  // A dry run deletes nothing, so there is nothing to confirm.
+  if (values['dry-run']) return dryRun(connection, values, { method: 'DELETE', group_id: id });
   const groups = client.zeroTrust.devices.deploymentGroups;
   if (!values.yes) {
     if (!process.stdin.isTTY)
@@ -110,6 +117,72 @@ export async function remove({ values, positionals }: Parsed): Promise<void> {
   if (values.json) process.stdout.write(`${JSON.stringify({ id })}\n`);
   else process.stderr.write(`Deleted deployment group ${id}.\n`);
 }
+
+/** What `--dry-run` sends to the preview route: the request the command would have made. */
+interface PreviewRequest {
+  method: 'POST' | 'PATCH' | 'DELETE';
+  group_id?: string;
+  body?: GroupFields;
+}
+
+interface PreviewAnswer {
+  deployment_group: DeploymentGroup | null;
+  changes: { field: string; before: unknown; after: unknown }[];
+}
+
+const WOULD = { POST: 'create', PATCH: 'update', DELETE: 'delete' } as const;
+
+/**
+ * `--dry-run`: the request the command would send, sent to …/deployment-groups/preview instead (with the
+ * same If-Match), which answers what it would answer and writes nothing (docs/contract.md §8.3). A refusal
+ * is printed and exits as the real command's would.
+ */
+async function dryRun(
+  { client, accountId, baseURL }: Connection,
+  values: Values,
+  request: PreviewRequest,
+  ifMatch?: string,
+): Promise<void> {
+  const url = `${extensionsBase(baseURL)}/accounts/${accountId}/deployment-groups/preview`;
+  const answer = await call(baseURL, () =>
+    client.post<{ result: PreviewAnswer }>(url, {
+      body: request,
+      headers: ifMatch === undefined ? {} : { 'If-Match': ifMatch },
+    }),
+  );
+  print(values.json, answer.result, (result) => previewTable(request, result));
+  process.stderr.write('Dry run: nothing was written.\n');
+}
+
+function previewTable(request: PreviewRequest, { deployment_group: group, changes }: PreviewAnswer): string {
+  const subject =
+    request.group_id === undefined ? 'a deployment group' : `deployment group ${request.group_id}`;
+  const lines = [`Would ${WOULD[request.method]} ${subject}.`, ''];
+  if (changes.length === 0) lines.push('No changes.\n');
+  else {
+    const rows = changes.map(({ field, before, after }) => [
+      field,
+      shown(field, before),
+      shown(field, after),
+    ]);
+    lines.push(table([['FIELD', 'BEFORE', 'AFTER'], ...rows]));
+  }
+  // A created group's id and times are the preview's own: the real create assigns others.
+  if (group && request.method === 'POST') lines.push('Resulting group (id and times assigned on create):');
+  else if (group) lines.push('Resulting group:');
+  if (group) lines.push(detailTable(group));
+  return lines.join('\n');
+}
+
+/** A field's value in a change, as the detail table writes it; `(none)` for null. */
+function shown(field: string, value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  if (field === 'version_config') return versions({ version_config: value } as DeploymentGroup);
+  if (Array.isArray(value)) return value.join(', ') || '[]';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+type Connection = ReturnType<typeof connect>;
 
 /** The SDK client from flags, or the SDK's own environment variables. */
 function connect(values: Values) {

@@ -58,7 +58,6 @@ export class ChangeControl {
       ? await this.store.groupRevision(accountId, groupId, revision)
       : undefined;
     if (!entry) {
-      // 404 only for a group that never existed here: a deleted one has its history (§8.3).
       if (!(await this.everExisted(accountId, groupId))) throw new ApiError('groupNotFound');
       throw validationError([
         { message: `the group has no revision ${revision} in its history`, pointer: '/revision' },
@@ -145,7 +144,9 @@ export class ChangeControl {
     return { deployment_group: after, changes: diff(seen.before, after) };
   }
 
+  /** Exists now, or has a history here (a deleted group). */
   private async everExisted(accountId: string, groupId: string): Promise<boolean> {
+    if (!GROUP_ID.test(groupId)) return false;
     if (await this.exists(accountId, groupId)) return true;
     return (await this.store.groupHistory(accountId, groupId, { limit: 1, offset: 0 })).total > 0;
   }

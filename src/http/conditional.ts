@@ -19,7 +19,9 @@ export function etagOf({ group, revision }: StoredGroup): string {
 /** An If-Match or If-None-Match value: `*`, or the tags listed (weak ones marked). */
 export type Condition = '*' | { tag: string; weak: boolean }[];
 
-const TAG = /\s*(W\/)?("[\x21\x23-\x7E\x80-\xFF]*")\s*(?:,|$)/y;
+const TAG = /(W\/)?("[\x21\x23-\x7E\x80-\xFF]*")\s*(?:,|$)/y;
+/** Whitespace and empty list elements, which a recipient must accept and ignore (RFC 9110 §5.6.1.2). */
+const EMPTY_ELEMENTS = /[\s,]*/y;
 
 /** Parses the header; undefined if absent. A malformed list is 400 2001 naming the header. */
 export function parseCondition(
@@ -30,8 +32,12 @@ export function parseCondition(
   if (value === undefined) return undefined;
   if (value.trim() === '*') return '*';
   const tags: { tag: string; weak: boolean }[] = [];
-  TAG.lastIndex = 0;
-  while (TAG.lastIndex < value.length) {
+  let at = 0;
+  while (true) {
+    EMPTY_ELEMENTS.lastIndex = at;
+    EMPTY_ELEMENTS.exec(value);
+    if (EMPTY_ELEMENTS.lastIndex >= value.length) break;
+    TAG.lastIndex = EMPTY_ELEMENTS.lastIndex;
     const match = TAG.exec(value);
     if (!match) {
       throw validationError([
@@ -39,6 +45,7 @@ export function parseCondition(
       ]);
     }
     tags.push({ weak: match[1] !== undefined, tag: match[2] as string });
+    at = TAG.lastIndex;
   }
   if (tags.length === 0) {
     throw validationError([{ message: 'must be * or a list of entity tags', header: headerName(header) }]);

@@ -68,7 +68,7 @@ function newParameterAjv(): Ajv {
   ajv.addKeyword(errorMessage);
   // RFC 3339, as Cloudflare's audit-log parameters are written (docs/contract.md §8.2): a real calendar
   // date, not only the shape of one.
-  ajv.addFormat('date', (text: string) => !text.includes('T') && parseDateOrDateTime(text) !== undefined);
+  ajv.addFormat('date', (text: string) => !/[Tt]/.test(text) && parseDateOrDateTime(text) !== undefined);
   ajv.addFormat('date-time', (text: string) => /[Tt]/.test(text) && parseDateOrDateTime(text) !== undefined);
   return ajv;
 }

@@ -3,7 +3,7 @@
 // backend runs it with its own placeholders (sqlite/audit.ts, postgres/audit.ts). What the filter means in
 // Cloudflare's terms is decided in src/audit/filters.ts; this module only renders a condition.
 import type { AuditEntry } from '../audit/model.ts';
-import type { Placeholder } from './sql.ts';
+import { AUDIT_SELECTED, type Placeholder, selectAudit } from './sql.ts';
 
 /** Columns a condition may test: audit_log's, by their model names (never text from a request). */
 export type AuditColumn = Exclude<keyof AuditEntry, 'before' | 'after'>;
@@ -66,7 +66,7 @@ export function listAuditStatement(query: AuditQuery, placeholder: Placeholder):
       ...(query.where === undefined ? [] : [render(query.where, param)]),
     ];
     const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
-    return `SELECT * FROM audit_log${where} ${order}`;
+    return `${selectAudit()}${where} ${order}`;
   };
   const page = (limit: number, offset: number | undefined) =>
     `LIMIT ${param(limit)}${offset ? ` OFFSET ${param(offset)}` : ''}`;
@@ -77,7 +77,7 @@ export function listAuditStatement(query: AuditQuery, placeholder: Placeholder):
   }
   const own = `${select(`account_id = ${param(query.scope.accountId)}`)} ${page(reach, undefined)}`;
   const unscoped = `${select('account_id IS NULL')} ${page(reach, undefined)}`;
-  const text = `SELECT * FROM (${own}) AS own UNION ALL SELECT * FROM (${unscoped}) AS unscoped ${order} ${page(query.limit, query.offset)}`;
+  const text = `SELECT ${AUDIT_SELECTED} FROM (${own}) AS own UNION ALL SELECT ${AUDIT_SELECTED} FROM (${unscoped}) AS unscoped ${order} ${page(query.limit, query.offset)}`;
   return { text, values };
 }
 

@@ -52,8 +52,11 @@ export function insertIdempotencyKey(placeholder: Placeholder): string {
   return insert('idempotency_keys', IDEMPOTENCY_COLUMNS, placeholder);
 }
 
+/** What every read of audit_log selects: its columns by name, seq first (never `*`). */
+export const AUDIT_SELECTED = `seq, ${AUDIT_COLUMNS.join(', ')}`;
+
 export function selectAudit(): string {
-  return `SELECT seq, ${AUDIT_COLUMNS.join(', ')} FROM audit_log`;
+  return `SELECT ${AUDIT_SELECTED} FROM audit_log`;
 }
 
 /** The entries of one group (account $1, group $2), from audit_log_resource. */

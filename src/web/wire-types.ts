@@ -40,6 +40,17 @@ const TYPES: [name: string, from: string, locate: Locate][] = [
     (d) => result(d, 'user-api-tokens-verify-token'),
   ],
   ['Access', 'get-account-access → result', (d) => result(d, 'get-account-access')],
+  ['HistoryEntry', 'deployment-group-history → result[]', (d) => result(d, 'deployment-group-history')],
+  [
+    'AuditLog',
+    'audit-logs-v2-get-account-audit-logs → result[]',
+    (d) => result(d, 'audit-logs-v2-get-account-audit-logs'),
+  ],
+  [
+    'AuditResultInfo',
+    'audit-logs-v2-get-account-audit-logs → result_info',
+    (d) => envelope(d, 'audit-logs-v2-get-account-audit-logs').result_info,
+  ],
 ];
 
 /** The constants wire.ts exports. */
@@ -187,6 +198,8 @@ function single(type: string, schema: Json, named: Map<string, string>, indent: 
       return item.startsWith('{') || !item.includes(' | ') ? `${item}[]` : `(${item})[]`;
     }
     case 'object': {
+      // Any object (the audit entry's `resource.response`): `{}` would also admit strings and numbers.
+      if (!schema.properties || !Object.keys(schema.properties).length) return 'Record<string, unknown>';
       const body = objectBody(schema, named, indent);
       // The same shape as a type declared before (compared without indentation): use its name.
       const flat = body.replace(/\n\s*/g, '\n');

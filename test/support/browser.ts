@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROOT, type RunningServer, startServer } from './server.ts';
 
 /** Debian's package (what CI installs); RINGMASTER_TEST_CHROMIUM points elsewhere, e.g. on a laptop. */
@@ -29,6 +29,42 @@ export async function browserUnavailable(): Promise<string | null> {
     return 'playwright-core is not installed (npm ci installs it as a dev dependency)';
   }
   return null;
+}
+
+/**
+ * Why a browser suite cannot run (it then prints that and is skipped), or null. CI sets
+ * RINGMASTER_REQUIRE_BROWSER=1: there a missing browser is a failure, not a skipped suite.
+ */
+export async function browserSuiteUnavailable(suite: string): Promise<string | null> {
+  const unavailable = await browserUnavailable();
+  if (unavailable && process.env.RINGMASTER_REQUIRE_BROWSER)
+    throw new Error(`${suite} cannot run: ${unavailable}`);
+  if (unavailable) console.log(`# ${suite} did not run: ${unavailable}`);
+  return unavailable;
+}
+
+export interface OpenedDashboard {
+  context: BrowserContext;
+  page: Page;
+  /** Script errors and console errors (CSP violations among them) other than the API's 4xx answers. */
+  problems: string[];
+}
+
+/** A fresh browser context on the dashboard at `origin`, collecting the page's problems. */
+export async function openDashboard(
+  browser: Browser,
+  origin: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<OpenedDashboard> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
+  });
+  await page.goto(`${origin}/`);
+  return { context, page, problems };
 }
 
 /** Chromium with a fresh temporary profile (Playwright creates one per launch and removes it on close). */

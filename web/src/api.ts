@@ -1,10 +1,15 @@
-// The dashboard's only way to the data: the server's public API (Cloudflare's v4, plus the access route of
-// docs/contract.md §8.0), with the signed-in token. The shapes are generated from the OpenAPI document (wire.ts).
+// The dashboard's only way to the data: the server's public API (Cloudflare's v4, plus the access, history
+// and revert routes of docs/contract.md §8.0 and §8.3), with the signed-in token. Every request says it comes
+// from the dashboard (`Ringmaster-Client`, recorded in the audit log, §8.2); a change of one group sends
+// `If-Match` with the ETag of the state it was made from (§8.1). The shapes come from the OpenAPI document
+// (wire.ts).
 import type { Session } from './session.ts';
 import {
   type Access,
   API_BASE,
   type ApiErrorItem,
+  type AuditLog,
+  type AuditResultInfo,
   type Deleted,
   EXTENSIONS_BASE,
   type Group,
@@ -12,16 +17,35 @@ import {
   type GroupUpdate,
   type ResultInfo,
   type VerifiedToken,
+  type HistoryEntry as WireHistoryEntry,
 } from './wire.ts';
 
 export type { ApiErrorItem } from './wire.ts';
 
-export interface Success<T> {
+export interface Success<T, I = ResultInfo> {
   ok: true;
   status: number;
   result: T;
-  resultInfo?: ResultInfo;
+  resultInfo?: I;
+  /** The `ETag` of the one group answered (get, create, update, revert), for a later `If-Match`. */
+  etag: string | null;
 }
+
+/** A field's value before and after a change (the OpenAPI document leaves them untyped: any JSON). */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** One revision of a group (docs/contract.md §8.3). */
+export type HistoryEntry = Omit<WireHistoryEntry, 'changes'> & { changes: FieldChange[] };
+
+/** The filters of the account's audit log (version 2, docs/contract.md §8.2), as query parameters. */
+export type AuditQuery = [name: string, value: string][];
+
+/** The code of a failed `If-Match` (412): the group changed since the form was opened. */
+export const PRECONDITION_FAILED = 2007;
 
 export interface Failure {
   ok: false;
@@ -32,7 +56,12 @@ export interface Failure {
   retryAfter: string | null;
 }
 
-export type Outcome<T> = Success<T> | Failure;
+export type Outcome<T, I = ResultInfo> = Success<T, I> | Failure;
+
+/** Whether the failure is a lost update: someone changed the group after its ETag was read. */
+export function isStale(failure: Failure): boolean {
+  return failure.status === 412 && failure.errors.some((e) => e.code === PRECONDITION_FAILED);
+}
 
 /** Codes that mean "this token no longer works here": sign in again (docs/contract.md §6). */
 export function isSignedOut(failure: Failure): boolean {
@@ -86,15 +115,39 @@ export class Api {
     return this.request('POST', this.groups, input);
   }
 
-  updateGroup(id: string, input: GroupUpdate): Promise<Outcome<Group>> {
-    return this.request('PATCH', `${this.groups}/${encodeURIComponent(id)}`, input);
+  /** `ifMatch`: the ETag of the state the edit was made from; null sends none. */
+  updateGroup(id: string, input: GroupUpdate, ifMatch: string | null): Promise<Outcome<Group>> {
+    return this.request('PATCH', `${this.groups}/${encodeURIComponent(id)}`, input, ifMatch);
   }
 
-  deleteGroup(id: string): Promise<Outcome<Deleted>> {
-    return this.request('DELETE', `${this.groups}/${encodeURIComponent(id)}`);
+  deleteGroup(id: string, ifMatch: string | null): Promise<Outcome<Deleted>> {
+    return this.request('DELETE', `${this.groups}/${encodeURIComponent(id)}`, undefined, ifMatch);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<Outcome<T>> {
+  /** A group's revisions, newest first; also for a deleted group. */
+  groupHistory(id: string, page: number, perPage: number): Promise<Outcome<HistoryEntry[]>> {
+    const path = `${EXTENSIONS_BASE}${this.account}/deployment-groups/${encodeURIComponent(id)}/history`;
+    return this.request('GET', `${path}?page=${page}&per_page=${perPage}`);
+  }
+
+  /** Makes the group what it was at `revision`; `ifMatch` null for a deleted group (no tag can hold). */
+  revertGroup(id: string, revision: number, ifMatch: string | null): Promise<Outcome<Group>> {
+    const path = `${EXTENSIONS_BASE}${this.account}/deployment-groups/${encodeURIComponent(id)}/revert`;
+    return this.request('POST', path, { revision }, ifMatch);
+  }
+
+  /** A page of the account's audit log (Cloudflare's version 2: cursor paging), newest first. */
+  auditLogs(query: AuditQuery): Promise<Outcome<AuditLog[], AuditResultInfo>> {
+    const search = new URLSearchParams(query).toString();
+    return this.request('GET', `${API_BASE}${this.account}/logs/audit?${search}`);
+  }
+
+  private async request<T, I = ResultInfo>(
+    method: string,
+    path: string,
+    body?: unknown,
+    ifMatch: string | null = null,
+  ): Promise<Outcome<T, I>> {
     let response: Response;
     try {
       response = await fetch(path, {
@@ -102,6 +155,8 @@ export class Api {
         headers: {
           authorization: `Bearer ${this.session.token}`,
           accept: 'application/json',
+          'ringmaster-client': 'dashboard',
+          ...(ifMatch === null ? {} : { 'if-match': ifMatch }),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -129,7 +184,8 @@ export class Api {
         ok: true,
         status: response.status,
         result: envelope.result as T,
-        resultInfo: envelope.result_info as ResultInfo | undefined,
+        resultInfo: envelope.result_info as I | undefined,
+        etag: response.headers.get('etag'),
       };
     }
     const errors = Array.isArray(envelope?.errors) ? (envelope.errors as ApiErrorItem[]) : [];

@@ -1,5 +1,5 @@
-// One ring as a card: name, the version per environment, its policies, when it changed, its ID, and —
-// for a token that may write — Edit and Delete.
+// One ring as a card: name, the version per environment, its policies, when it changed, its ID, History,
+// and — for a token that may write — Edit and Delete.
 import { h, hidden } from './dom.ts';
 import { environmentLabel, exactTime, parseTimestamp, plural, relativeTime } from './format.ts';
 import type { Group } from './wire.ts';
@@ -7,10 +7,11 @@ import type { Group } from './wire.ts';
 export interface CardActions {
   edit(group: Group): void;
   remove(group: Group): void;
+  history(group: Group): void;
 }
 
-/** The card; without `actions` (a read-only token) it has no buttons at all. */
-export function ringCard(group: Group, actions: CardActions | null): HTMLElement {
+/** The card; for a read-only token (`writable` false) History is its only button. */
+export function ringCard(group: Group, actions: CardActions, writable: boolean): HTMLElement {
   const titleId = `group-${group.id}-name`;
   return h(
     'article',
@@ -44,7 +45,7 @@ export function ringCard(group: Group, actions: CardActions | null): HTMLElement
       ),
       h('p', { class: 'meta id' }, 'ID ', h('code', {}, group.id)),
     ),
-    actions ? cardButtons(group, actions) : null,
+    cardButtons(group, actions, writable),
   );
 }
 
@@ -62,21 +63,19 @@ function policyList(policies: string[]): HTMLElement {
   );
 }
 
-function cardButtons(group: Group, actions: CardActions): HTMLElement {
+function cardButtons(group: Group, actions: CardActions, writable: boolean): HTMLElement {
+  const button = (action: string, label: string, className: string, run: (group: Group) => void) =>
+    h(
+      'button',
+      { type: 'button', class: className, 'data-action': action, onclick: () => run(group) },
+      label,
+      hidden(` ${group.name}`),
+    );
   return h(
     'div',
     { class: 'card-actions' },
-    h(
-      'button',
-      { type: 'button', class: 'button', onclick: () => actions.edit(group) },
-      'Edit',
-      hidden(` ${group.name}`),
-    ),
-    h(
-      'button',
-      { type: 'button', class: 'button danger-outline', onclick: () => actions.remove(group) },
-      'Delete',
-      hidden(` ${group.name}`),
-    ),
+    writable ? button('edit', 'Edit', 'button', actions.edit) : null,
+    writable ? button('delete', 'Delete', 'button danger-outline', actions.remove) : null,
+    button('history', 'History', 'button', actions.history),
   );
 }

@@ -1,8 +1,9 @@
 // The create / edit dialog. The API is the only validator: its errors come back with a JSON Pointer into
 // the body we sent (docs/contract.md §4), and error-placement.ts decides which control shows each. The parts:
 // version-rows.ts (the versions), policy-list.ts (the policy IDs and conflict links), form-values.ts (the
-// values and the body made from them). Closing an edited dialog without saving asks first.
-import type { Api, Failure, Outcome } from './api.ts';
+// values and the body made from them). Closing an edited dialog without saving asks first. A save sends the
+// ETag the dialog was opened with; if the ring changed since, stale-notice.ts says who did it, and when.
+import { type Api, type Failure, isStale, type Outcome } from './api.ts';
 import { confirmDiscard } from './confirm-discard.ts';
 import { h, setFieldError, showModal } from './dom.ts';
 import { placeErrors } from './error-placement.ts';
@@ -16,6 +17,7 @@ import {
   valuesOf,
 } from './form-values.ts';
 import { conflictLines, PolicyField } from './policy-list.ts';
+import { staleNotice } from './stale-notice.ts';
 import { VersionRows } from './version-rows.ts';
 import type { Group } from './wire.ts';
 
@@ -25,6 +27,8 @@ export type DialogResult =
   | { kind: 'saved'; group: Group; created: boolean }
   | { kind: 'unchanged' }
   | { kind: 'cancelled' }
+  /** The ring changed since the dialog opened and the user chose to reload it, discarding the edit. */
+  | { kind: 'reload' }
   /** The user followed a conflict's link; the caller shows that group and may keep the draft. */
   | { kind: 'left'; toGroupId: string; draft: FormValues };
 
@@ -32,6 +36,8 @@ export interface RingDialogOptions {
   api: Api;
   /** The group to edit; a new one is created without it. */
   group?: Group;
+  /** The ETag of `group` as read (its `If-Match` on save); null sends none. */
+  etag?: string | null;
   /** Suggestions for the environment inputs. */
   environments: string[];
   /** Unsaved values to start from instead of the group's. */
@@ -162,7 +168,7 @@ class RingDialog {
     }
     const sent = updateBody(values, group);
     if (Object.keys(sent.input).length === 0) this.finish({ kind: 'unchanged' });
-    else await this.save(sent, () => api.updateGroup(group.id, sent.input));
+    else await this.save(sent, () => api.updateGroup(group.id, sent.input, this.options.etag ?? null));
   }
 
   private async save(sent: Sent, request: () => Promise<Outcome<Group>>): Promise<void> {
@@ -187,6 +193,15 @@ class RingDialog {
   }
 
   private async showErrors(failure: Failure, sent: Sent): Promise<void> {
+    const { api, group } = this.options;
+    if (group && isStale(failure)) {
+      const notice = await staleNotice(api, group.id, 'Your changes were not saved.', () =>
+        this.finish({ kind: 'reload' }),
+      );
+      this.formError.hidden = false;
+      this.formError.replaceChildren(notice);
+      return;
+    }
     const placement = placeErrors(failure, sent);
     const conflicts = await conflictLines(this.options.api, placement.conflicts, (groupId) =>
       this.finish({ kind: 'left', toGroupId: groupId, draft: this.read() }),
@@ -201,7 +216,9 @@ class RingDialog {
   private focusFirstInvalid(): void {
     const controls: HTMLElement[] = [this.nameInput, ...this.versions.controls(), this.policies.input];
     const first = controls.find((control) => control.getAttribute('aria-invalid') === 'true');
-    if (first) first.focus();
+    const reload = this.formError.querySelector<HTMLButtonElement>('.stale button');
+    if (reload) reload.focus();
+    else if (first) first.focus();
     else if (!this.versions.focusForListError()) this.submitButton.focus();
   }
 }

@@ -1,10 +1,12 @@
 // The signed-in view: the account's rings as cards in creation order (the API's list order), paged with
 // the API's own page / per_page, with loading, empty and error states. What the token may do comes from
 // the access route (docs/contract.md §8.0): a read-only token is shown no button it could only be refused.
+// Edit and Delete first read the ring (its ETag, §8.1), so a change made meanwhile is never overwritten.
 import { type Api, describeFailure, type Failure, isSignedOut } from './api.ts';
 import { confirmDelete } from './confirm-delete.ts';
 import { announce, h, hidden, replace } from './dom.ts';
 import { parseTimestamp, plural, relativeTime } from './format.ts';
+import { openHistory } from './history-view.ts';
 import { ringCard } from './ring-card.ts';
 import { type FormValues, openRingDialog } from './ring-form.ts';
 import { type Access, type Group, MAX_PER_PAGE, type ResultInfo } from './wire.ts';
@@ -24,7 +26,7 @@ export class RingsView {
   /** Bumped by every load, so a slow answer for an older page never overwrites a newer one. */
   private loadSeq = 0;
   /** What the user typed before following a conflict link, per group being edited (null: a new ring). */
-  private draft: { groupId: string | null; values: FormValues } | null = null;
+  private draft: { groupId: string | null; values: FormValues; etag: string | null } | null = null;
   private readonly heading: HTMLHeadingElement;
   private readonly summary: HTMLParagraphElement;
   private readonly body: HTMLDivElement;
@@ -64,7 +66,13 @@ export class RingsView {
         'div',
         { class: 'toolbar' },
         h('div', { class: 'toolbar-title' }, this.heading, this.summary),
-        h('div', { class: 'toolbar-actions' }, refresh, this.newButton),
+        h(
+          'div',
+          { class: 'toolbar-actions' },
+          h('a', { class: 'button', href: '#audit' }, 'Audit log'),
+          refresh,
+          this.newButton,
+        ),
       ),
       this.readOnlyNote,
       this.body,
@@ -163,7 +171,7 @@ export class RingsView {
           start: first + 1,
           'aria-label': `Rings ${first + 1} to ${first + this.groups.length}`,
         },
-        this.groups.map((group) => h('li', {}, ringCard(group, this.writable ? this.cardActions : null))),
+        this.groups.map((group) => h('li', {}, ringCard(group, this.cardActions, this.writable))),
       ),
       this.pager(total),
     );
@@ -172,6 +180,7 @@ export class RingsView {
   private readonly cardActions = {
     edit: (group: Group) => void this.edit(group),
     remove: (group: Group) => void this.remove(group),
+    history: (group: Group) => void this.history(group),
   };
 
   private emptyState(): HTMLElement {
@@ -273,40 +282,70 @@ export class RingsView {
     return [...new Set([...DEFAULT_ENVIRONMENTS, ...seen.filter((e): e is string => e !== null)])];
   }
 
-  private takeDraft(groupId: string | null): FormValues | undefined {
+  private takeDraft(groupId: string | null): { values: FormValues; etag: string | null } | undefined {
     if (this.draft?.groupId !== groupId) return undefined;
-    const values = this.draft.values;
+    const { values, etag } = this.draft;
     this.draft = null;
-    return values;
+    return { values, etag };
   }
 
   private async create(trigger: HTMLElement): Promise<void> {
     const result = await openRingDialog({
       api: this.api,
       environments: this.environments(),
-      draft: this.takeDraft(null),
+      draft: this.takeDraft(null)?.values,
     });
     if (result.kind === 'saved') {
       announce(`Ring “${result.group.name}” created.`);
       await this.showGroup(result.group.id);
     } else if (result.kind === 'left') {
-      this.draft = { groupId: null, values: result.draft };
+      this.draft = { groupId: null, values: result.draft, etag: null };
       await this.showGroup(result.toGroupId);
     } else if (trigger.isConnected) trigger.focus();
     else this.focusToolbar();
   }
 
+  /**
+   * The ring as it is now, with its ETag, read when a dialog opens; null when it is gone or unreadable
+   * (then said, and the list reloaded).
+   */
+  private async current(shown: Group): Promise<{ group: Group; etag: string | null } | null> {
+    const outcome = await this.api.getGroup(shown.id);
+    if (outcome.ok) {
+      // The card was out of date: bring the list up to date behind the dialog.
+      if (outcome.result.updated_at !== shown.updated_at) void this.load(this.page);
+      return { group: outcome.result, etag: outcome.etag };
+    }
+    if (isSignedOut(outcome))
+      this.onSignedOut('Your session ended: the token is no longer valid. Sign in again.');
+    else {
+      announce(outcome.status === 404 ? 'That ring no longer exists.' : describeFailure(outcome));
+      await this.load(this.page);
+    }
+    return null;
+  }
+
   private async edit(group: Group): Promise<void> {
+    const draft = this.takeDraft(group.id);
+    const now = await this.current(group);
+    if (!now) return;
+    // Back from a conflict's link: the edit still answers to the state it was started from.
+    const etag = draft ? draft.etag : now.etag;
     const result = await openRingDialog({
       api: this.api,
-      group,
+      group: now.group,
+      etag,
       environments: this.environments(),
-      draft: this.takeDraft(group.id),
+      draft: draft?.values,
     });
     if (result.kind === 'left') {
-      this.draft = { groupId: group.id, values: result.draft };
+      this.draft = { groupId: group.id, values: result.draft, etag };
       await this.showGroup(result.toGroupId);
       return;
+    }
+    if (result.kind === 'reload') {
+      await this.load(this.page);
+      return this.edit(now.group);
     }
     if (result.kind === 'saved') {
       announce(`Ring “${result.group.name}” saved.`);
@@ -317,7 +356,14 @@ export class RingsView {
 
   private async remove(group: Group): Promise<void> {
     const index = this.groups.findIndex((g) => g.id === group.id);
-    if (!(await confirmDelete(this.api, group))) {
+    const now = await this.current(group);
+    if (!now) return;
+    const result = await confirmDelete(this.api, now.group, now.etag);
+    if (result === 'reload') {
+      await this.load(this.page);
+      return this.remove(now.group);
+    }
+    if (result === 'cancelled') {
       this.cardButton(group.id, 'delete')?.focus();
       return;
     }
@@ -330,10 +376,20 @@ export class RingsView {
     else this.focusToolbar();
   }
 
-  private cardButton(groupId: string, action: 'edit' | 'delete'): HTMLButtonElement | null {
+  private async history(group: Group): Promise<void> {
+    await openHistory({
+      api: this.api,
+      groupId: group.id,
+      name: group.name,
+      writable: this.writable,
+      onRestored: () => void this.load(this.page),
+    });
+    this.cardButton(group.id, 'history')?.focus();
+  }
+
+  private cardButton(groupId: string, action: 'edit' | 'delete' | 'history'): HTMLButtonElement | null {
     const card = document.getElementById(`group-${groupId}`);
-    const buttons = card?.querySelectorAll<HTMLButtonElement>('.card-actions button');
-    return buttons?.[action === 'edit' ? 0 : 1] ?? null;
+    return card?.querySelector<HTMLButtonElement>(`.card-actions button[data-action="${action}"]`) ?? null;
   }
 
   /** Brings a group's card on screen, loading the page that holds it, and gives it the focus. */

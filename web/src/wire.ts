@@ -88,6 +88,78 @@ export interface Access {
   all_accounts: boolean;
 }
 
+/** deployment-group-history → result[] */
+export interface HistoryEntry {
+  /** The revision this change made (a delete makes one too). */
+  revision: number;
+  /** The audit log entry of this change. */
+  audit_log_id: string;
+  at: string;
+  action: 'create' | 'update' | 'delete' | 'revert' | 'revoke';
+  actor: {
+    type: 'user' | 'system';
+    /** The credential ID. */
+    id: string | null;
+    /** The credential name. */
+    name: string | null;
+    /** The legacy API key email. */
+    email: string | null;
+    /** The client address, as TRUST_PROXY allows. */
+    ip: string | null;
+    interface: 'API' | 'dashboard' | 'CLI' | 'rollout';
+  };
+  deployment_group: Group | null;
+  changes: {
+    /** A field of the deployment group. */
+    field: string;
+  }[];
+}
+
+/** audit-logs-v2-get-account-audit-logs → result[] */
+export interface AuditLog {
+  id: string;
+  account?: Deleted;
+  action: {
+    description: string;
+    result: string;
+    time: string;
+    type: string;
+  };
+  actor: {
+    context?: 'api' | 'api_key' | 'api_token' | 'dash' | 'oauth' | 'origin_ca_key';
+    email?: string;
+    id?: string;
+    ip_address?: string;
+    token_id?: string;
+    token_name?: string;
+    type: 'account' | 'cloudflare_admin' | 'delegated_service' | 'system' | 'user';
+  };
+  raw: {
+    cf_ray_id?: string;
+    method?: string;
+    status_code?: number;
+    uri?: string;
+    user_agent?: string;
+  };
+  resource: {
+    id: string;
+    product: string;
+    response?: Record<string, unknown>;
+    scope: 'accounts' | 'user' | 'zones' | 'memberships';
+    type: string;
+  };
+}
+
+/** audit-logs-v2-get-account-audit-logs → result_info */
+export interface AuditResultInfo {
+  /** Logs in this page, as a string (Cloudflare’s spec). */
+  count: string;
+  cursor?: string;
+  cursors?: {
+    after?: string;
+  };
+}
+
 /** the document’s server */
 export const API_BASE = '/client/v4';
 

@@ -32,7 +32,7 @@ export const FAILURE_BYTES_BOUND = 64 * 1024;
 interface ErrorObject {
   code: unknown;
   message: unknown;
-  source?: { pointer?: string; parameter?: string };
+  source?: { pointer?: string; parameter?: string; header?: string };
 }
 
 /** A broken rule: what was wrong, and the rule — an invariant below, or the case's own (`undefined`). */
@@ -151,8 +151,9 @@ function errorObjectProblem(error: ErrorObject, index: number, total: number): V
   if (!Number.isInteger(error.code) || typeof error.message !== 'string') {
     return broke('§3 error objects have a code and a message', `bad error object ${JSON.stringify(error)}`);
   }
-  const { pointer, parameter } = error.source ?? {};
-  const sourceless = pointer === undefined && parameter === undefined;
+  // §7: a pointer into the body, a query parameter, or a header (If-Match, Idempotency-Key: §8.1).
+  const { pointer, parameter, header } = error.source ?? {};
+  const sourceless = pointer === undefined && parameter === undefined && header === undefined;
   if (error.code === 2001 && sourceless && !isCount(error, index, total)) {
     return broke('§7 every 2001 has a source', `2001 without source: ${JSON.stringify(error)}`);
   }

@@ -23,6 +23,8 @@ export interface Case extends Verdict, Expectations {
   following?: Outcome[];
   /** Called with the parsed body of a 200, e.g. to remember a created group. */
   onSuccess?: (body: any) => void;
+  /** What is wrong with the parsed body of a 200, if anything (e.g. another account's data in it). */
+  inspect?: (body: any) => string | undefined;
 }
 
 /** What the generators draw on. */
@@ -33,6 +35,14 @@ export interface Context {
   stable: string[];
   /** Groups created by `valid` requests: targets for DELETE. */
   created: string[];
+  /** Groups deleted by `valid` requests: their history stays (§8.3), and a revert may restore them. */
+  deleted: string[];
+  /** Groups of another account (OTHER_ACCOUNT): never to be seen through ACCOUNT. */
+  others: string[];
+  /** Groups only previews and reads ever name: they must never change (a preview writes nothing). */
+  frozen: string[];
+  /** Version 2 audit-log cursors from earlier answers. */
+  cursors: string[];
   counter: number;
 }
 

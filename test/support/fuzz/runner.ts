@@ -9,11 +9,13 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OTHER_ACCOUNT } from '../accounts.ts';
 import { Random } from '../random.ts';
 import { type RawResponse, rawExchange } from '../raw-http.ts';
 import { type ServeProcess, spawnServe } from '../server.ts';
 import { type Answer, checkAnswer, type Violation } from './answer.ts';
 import { bearer, type Case, COLLECTION, type Context, validGroupBody } from './case.ts';
+import { EXTENSIONS, PREVIEW_NAME } from './generators/change-control.ts';
 import { KINDS } from './generators/index.ts';
 import { emptySummary, type FuzzSummary, recordRequest, recordStatus, recordViolation } from './summary.ts';
 
@@ -118,8 +120,14 @@ async function runCase(
     const answer = await sendHttp(agent, server.port, c.http);
     recordStatus(summary, answer);
     const violation = check(answer, false, c.http.method === 'HEAD');
-    if (!violation && answer.status === 200) c.onSuccess?.(JSON.parse(answer.body));
-    return violation ? [violation] : [];
+    if (violation) return [violation];
+    if (answer.status !== 200) return [];
+    const body = c.http.method === 'HEAD' ? undefined : JSON.parse(answer.body);
+    c.onSuccess?.(body);
+    const problem = c.inspect?.(body);
+    return problem
+      ? [{ problem, rule: 'what a 200 carries: never another account’s data (§6, §8.2, §8.3)' }]
+      : [];
   }
   const raw = c.raw as NonNullable<Case['raw']>;
   const exchange = await rawExchange(server.port, raw.data, {
@@ -148,17 +156,45 @@ async function runCase(
 }
 
 /** A create with the operator token and a valid body. */
-async function createGroup(agent: http.Agent, server: Server, context: Context, extra = {}): Promise<Answer> {
+async function createGroup(
+  agent: http.Agent,
+  server: Server,
+  context: Context,
+  extra = {},
+  collection = COLLECTION,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return sendJson(agent, server, context, 'POST', collection, validGroupBody(context, extra), headers);
+}
+
+function sendJson(
+  agent: http.Agent,
+  server: Server,
+  context: Context,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return sendHttp(agent, server.port, {
-    method: 'POST',
-    path: COLLECTION,
-    headers: { authorization: bearer(context), 'content-type': 'application/json' },
-    body: Buffer.from(JSON.stringify(validGroupBody(context, extra))),
+    method,
+    path,
+    headers: {
+      authorization: bearer(context),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)),
   });
 }
 
 /** Still up and still working at the end: healthy, ready, and a normal write round-trips. */
-async function finalChecks(agent: http.Agent, server: Server, context: Context): Promise<string[]> {
+async function finalChecks(
+  agent: http.Agent,
+  server: Server,
+  context: Context,
+  fixtures: Fixtures,
+): Promise<string[]> {
   const problems: string[] = [];
   for (const path of ['/healthz', '/readyz']) {
     const response = await fetch(`http://127.0.0.1:${server.port}${path}`);
@@ -166,6 +202,80 @@ async function finalChecks(agent: http.Agent, server: Server, context: Context):
   }
   const created = await createGroup(agent, server, context);
   if (created.status !== 200) problems.push(`a normal create at the end: ${created.status}`);
+  problems.push(...(await untouched(agent, server, context, fixtures)));
+  return problems;
+}
+
+/** What only previews and other accounts' paths named at start-up, as it was then. */
+interface Fixtures {
+  /** Path → the GET answer's body and ETag. */
+  snapshots: Map<string, string>;
+}
+
+const OTHER_COLLECTION = `/client/v4/accounts/${OTHER_ACCOUNT}/devices/deployment-groups`;
+const PREVIEW_KEY = 'fuzz-preview-key';
+
+/** Groups of another account, and the frozen groups only previews name; a preview with a key. */
+async function makeFixtures(agent: http.Agent, server: Server, context: Context): Promise<Fixtures> {
+  const snapshots = new Map<string, string>();
+  for (const [collection, ids] of [
+    [OTHER_COLLECTION, context.others],
+    [COLLECTION, context.frozen],
+  ] as const) {
+    for (let i = 0; i < 5; i++) {
+      const policy = { policy_ids: [`${collection === COLLECTION ? 'frozen' : 'other'}-${i}`] };
+      const answer = await createGroup(agent, server, context, policy, collection);
+      if (answer.status !== 200) throw new Error(`could not create the fixture groups: ${answer.body}`);
+      const id = JSON.parse(answer.body).result.id;
+      ids.push(id);
+      snapshots.set(`${collection}/${id}`, `${answer.headers.etag} ${answer.body}`);
+    }
+  }
+  // §8.3: a preview never stores an Idempotency-Key (checked at the end).
+  await sendJson(
+    agent,
+    server,
+    context,
+    'POST',
+    `${EXTENSIONS}/preview`,
+    {
+      method: 'POST',
+      body: validGroupBody(context, { name: `${PREVIEW_NAME} keyed` }),
+    },
+    { 'idempotency-key': PREVIEW_KEY },
+  );
+  return { snapshots };
+}
+
+/** §8.3 preview writes nothing; §6 another account's groups are out of reach. */
+async function untouched(
+  agent: http.Agent,
+  server: Server,
+  context: Context,
+  fixtures: Fixtures,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [path, snapshot] of fixtures.snapshots) {
+    const now = await sendJson(agent, server, context, 'GET', path);
+    if (`${now.headers.etag} ${now.body}` !== snapshot) problems.push(`${path} changed: ${now.body}`);
+  }
+  for (const id of context.frozen) {
+    const history = await sendJson(agent, server, context, 'GET', `${EXTENSIONS}/${id}/history`);
+    const entries = JSON.parse(history.body).result?.length;
+    if (entries !== 1) problems.push(`frozen group ${id} has ${entries} history entries, not 1`);
+  }
+  for (let page = 1; ; page++) {
+    const listed = JSON.parse(
+      (await sendJson(agent, server, context, 'GET', `${COLLECTION}?per_page=100&page=${page}`)).body,
+    );
+    if (!Array.isArray(listed.result) || listed.result.length === 0) break;
+    const previewed = listed.result.find((g: { name: string }) => g.name.startsWith(PREVIEW_NAME));
+    if (previewed) problems.push(`a previewed create was written: ${JSON.stringify(previewed)}`);
+  }
+  const keyed = await createGroup(agent, server, context, {}, COLLECTION, { 'idempotency-key': PREVIEW_KEY });
+  if (keyed.status !== 200 || keyed.headers['idempotent-replayed'] !== undefined) {
+    problems.push(`a preview stored its Idempotency-Key: ${keyed.status} ${keyed.body.slice(0, 200)}`);
+  }
   return problems;
 }
 
@@ -200,6 +310,10 @@ export async function runFuzz({
     token: server.token,
     stable: [],
     created: [],
+    deleted: [],
+    others: [],
+    frozen: [],
+    cursors: [],
     counter: 0,
   };
   let died: string | undefined;
@@ -213,6 +327,7 @@ export async function runFuzz({
       if (answer.status !== 200) throw new Error(`could not create the stable groups: ${answer.body}`);
       context.stable.push(JSON.parse(answer.body).result.id);
     }
+    const fixtures = await makeFixtures(agent, server, context);
     let next = 0;
     const worker = async () => {
       while (next < requests && summary.failures.length < maxFailures && died === undefined) {
@@ -229,7 +344,7 @@ export async function runFuzz({
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    summary.failures.push(...(died ? [died] : await finalChecks(agent, server, context)));
+    summary.failures.push(...(died ? [died] : await finalChecks(agent, server, context, fixtures)));
   } finally {
     agent.destroy();
     if (server.child.exitCode === null) server.child.kill('SIGTERM');

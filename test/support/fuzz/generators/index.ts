@@ -2,6 +2,7 @@
 // up to the body limit are rare: they cost the most time per request.
 import type { Generator } from '../case.ts';
 import { amplification } from './amplification.ts';
+import { auditV1, auditV2, history, preview, revert } from './change-control.ts';
 import { auth, bodiless, charset, duplicateCredentials, expect, oddHeaders } from './headers.ts';
 import { hugeNumbers, jsonDeep, jsonMalformed, wrongTypes } from './json.ts';
 import { invalidUtf8, names, unicode } from './text.ts';
@@ -34,4 +35,10 @@ export const KINDS: Record<string, { weight: number; generate: Generator }> = {
   'duplicate-credentials': { weight: 2, generate: duplicateCredentials },
   expect: { weight: 2, generate: expect },
   'secrets-in-urls': { weight: 3, generate: secretsInUrls },
+  // Change control and the audit logs (docs/contract.md §8.1–§8.3).
+  history: { weight: 3, generate: history },
+  revert: { weight: 3, generate: revert },
+  preview: { weight: 5, generate: preview },
+  'audit-v1': { weight: 3, generate: auditV1 },
+  'audit-v2': { weight: 4, generate: auditV2 },
 };

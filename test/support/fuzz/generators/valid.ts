@@ -46,7 +46,8 @@ const ROWS: ((c: Context) => Case | undefined)[] = [
     }),
   (c) => {
     const id = c.created.pop();
-    return id === undefined ? undefined : served('delete', 'DELETE', `${COLLECTION}/${id}`, c);
+    if (id === undefined) return undefined;
+    return { ...served('delete', 'DELETE', `${COLLECTION}/${id}`, c), onSuccess: () => c.deleted.push(id) };
   },
   (c) => served('verify', 'GET', VERIFY, c),
   (c) => served('health', 'GET', c.random.pick(['/healthz', '/readyz']), c),

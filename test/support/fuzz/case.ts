@@ -26,6 +26,8 @@ export interface Case extends Verdict, Expectations {
   onSuccess?: (body: any) => void;
   /** Called with every HTTP answer's status and parsed body (undefined if none), e.g. to release a rollout. */
   onAnswer?: (status: number, body: any) => void;
+  /** What is wrong with the parsed body of an allowed failure, if anything (e.g. a 409's meta). */
+  inspectFailure?: (body: any) => string | undefined;
   /** What is wrong with the parsed body of a 200, if anything (e.g. another account's data in it). */
   inspect?: (body: any) => string | undefined;
 }

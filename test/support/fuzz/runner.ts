@@ -131,7 +131,10 @@ async function runCase(
     const body = c.http.method === 'HEAD' || answer.body === '' ? undefined : parseOrUndefined(answer.body);
     c.onAnswer?.(answer.status, body);
     if (violation) return [violation];
-    if (answer.status !== 200) return [];
+    if (answer.status !== 200) {
+      const problem = body === undefined ? undefined : c.inspectFailure?.(body);
+      return problem ? [{ problem, rule: 'what a failure carries (§8.5)' }] : [];
+    }
     c.onSuccess?.(body);
     const problem = c.inspect?.(body);
     return problem

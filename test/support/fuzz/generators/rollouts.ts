@@ -175,7 +175,23 @@ export function rolloutCreate(c: Context): Case {
       c.rollouts.set(answer.result.id, { possible: reachable(state, fast), fast, busy: false });
     },
     inspect: (answer) => createdProblem(answer.result, body),
+    inspectFailure: (answer) => competingProblem(c, answer.errors, body),
   };
+}
+
+/** §8.5 409 2018: one error per colliding stage, its pointer, and meta naming the ring and an ACCOUNT rollout. */
+function competingProblem(c: Context, errors: any[], body: Record<string, any>): string | undefined {
+  for (const error of errors) {
+    if (error.code !== 2018) continue;
+    const at = /^\/stages\/(\d+)\/deployment_group_id$/.exec(error.source?.pointer ?? '');
+    const stage = at ? body.stages?.[Number(at[1])] : undefined;
+    if (!stage) return `a 2018 without a stage's pointer: ${JSON.stringify(error)}`;
+    if (error.meta?.deployment_group_id !== stage.deployment_group_id)
+      return `a 2018 naming another ring than its stage: ${JSON.stringify(error)}`;
+    if (c.otherRollouts.includes(error.meta?.rollout_id) || typeof error.meta?.rollout_id !== 'string')
+      return `a 2018 naming a rollout not of this account: ${JSON.stringify(error)}`;
+  }
+  return undefined;
 }
 
 function createdProblem(result: any, body: Record<string, any>): string | undefined {

@@ -238,3 +238,47 @@ export function targetProblem(
     return `${label}: answered ${JSON.stringify(target)}, not ${version} from ${known.group}`;
   return undefined;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// §8.5 a rollout as any 200 carries it (rings are never deleted during a run, and hold at most 3 entries)
+
+/** Stage states each rollout state allows (§8.5 "The rollout", "Actions"). */
+const STAGES_IN: Record<RolloutState, string[]> = {
+  scheduled: ['pending'],
+  running: ['applied', 'pending'],
+  paused: ['applied', 'pending', 'skipped'],
+  completed: ['applied', 'skipped'],
+  aborted: ['applied', 'skipped'],
+  rolled_back: ['rolled_back', 'skipped'],
+  failed: ['applied', 'pending', 'skipped'],
+};
+
+/** What is wrong with a rollout in a 200, if anything. */
+export function rolloutProblem(rollout: any): string | undefined {
+  const state = rollout?.state as RolloutState;
+  if (!ROLLOUT_STATES.includes(state)) return `a rollout in state ${state}`;
+  if (!Array.isArray(rollout.stages) || rollout.stages.length < 1) return 'a rollout without stages';
+  const label = `rollout ${rollout.id} (${state})`;
+  const states = rollout.stages.map((stage: any) => stage.state);
+  const stray = states.find((s: string) => !STAGES_IN[state].includes(s));
+  if (stray) return `${label} has a ${stray} stage: ${states.join(',')}`;
+  if (state === 'running' && !(states.includes('applied') && states.includes('pending')))
+    return `${label} with stages ${states.join(',')}`;
+  // Stages apply in order: nothing applied after a stage still pending.
+  const firstPending = states.indexOf('pending');
+  if (firstPending >= 0 && states.slice(firstPending).some((s: string) => s !== 'pending' && s !== 'skipped'))
+    return `${label}: a stage applied after a pending one: ${states.join(',')}`;
+  // Due from the create on, while it may still apply or once it has (a skipped stage will never be due).
+  if (rollout.stages[0].state !== 'skipped' && rollout.stages[0].due_at === null)
+    return `${label}: the first stage has no due_at`;
+  for (const [i, stage] of rollout.stages.entries()) {
+    const applied = stage.state === 'applied' || stage.state === 'rolled_back';
+    if (applied !== (stage.applied_at !== null))
+      return `${label}: stage ${i} ${stage.state} with applied_at ${stage.applied_at}`;
+    const replaced =
+      Array.isArray(stage.replaced) && stage.replaced.length === rollout.version_config?.length;
+    if (applied && !replaced)
+      return `${label}: stage ${i} ${stage.state} replaced ${JSON.stringify(stage.replaced)}`;
+  }
+  return undefined;
+}

@@ -14,6 +14,7 @@ import {
   ROLLOUT_STATES,
   type RolloutState,
   reachable,
+  rolloutProblem,
   unknownRollout,
 } from '../rollout-oracle.ts';
 import { queryString } from './change-control.ts';
@@ -198,7 +199,7 @@ function createdProblem(result: any, body: Record<string, any>): string | undefi
   if (result.name !== body.name) return `created ${result.name}, asked for ${body.name}`;
   if (!['scheduled', 'running', 'completed'].includes(result.state)) return `a new rollout ${result.state}`;
   if (result.stages?.length !== body.stages.length) return 'a rollout with other stages than asked';
-  return undefined;
+  return rolloutProblem(result);
 }
 
 /** An idle rollout of the fuzzer's, marked busy until its answer; undefined if none is idle. */
@@ -246,6 +247,8 @@ function onRollout(
 function sameRollout(id: string, states: readonly RolloutState[]) {
   return (answer: any): string | undefined => {
     if (answer.result?.id !== id) return `asked for rollout ${id}, got ${answer.result?.id}`;
+    const problem = rolloutProblem(answer.result);
+    if (problem) return problem;
     return states.includes(answer.result.state)
       ? undefined
       : `rollout ${id} ${answer.result.state}, not ${states.join('|')}`;
@@ -305,6 +308,8 @@ export function rolloutList(c: Context): Case {
       if (!Array.isArray(answer.result)) return 'a list without its array';
       for (const rollout of answer.result) {
         if (c.otherRollouts.includes(rollout.id)) return `another account's rollout ${rollout.id} listed`;
+        const problem = rolloutProblem(rollout);
+        if (problem) return problem;
         if (state !== undefined && rollout.state !== state)
           return `state=${state} listed a ${rollout.state} one`;
       }

@@ -33,7 +33,7 @@ export const RolloutId = Type.String({
 });
 
 /** As a group's name (docs/contract.md §4). */
-const RolloutName = { ...Name, description: 'A name for the rollout.' };
+const RolloutName: typeof Name = { ...Name, description: 'A name for the rollout.' };
 
 /** A number of seconds, minutes, hours or days, e.g. `90s`, `30m`, `24h`, `7d`; at most 365 days. */
 export const WAIT_PATTERN = '^\\d{1,9}(s|m|h|d)$';

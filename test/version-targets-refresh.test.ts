@@ -19,7 +19,7 @@ import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import type { Audit, Store } from '../src/store/store.ts';
 import { TargetsCache } from '../src/version-targets/cache.ts';
 import { AccountTargets } from '../src/version-targets/resolution.ts';
-import { ACCOUNT } from './support/accounts.ts';
+import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { createTestDatabase, POSTGRES_URL, type TestDatabase } from './support/postgres.ts';
 
 const AUDIT: Audit = { context: COMMAND_LINE };
@@ -195,6 +195,39 @@ for (const backend of backends) {
         [p4 as string]: '2.9',
       });
       assert.equal(cache.refreshes.full, 2, 'the import loaded everything again');
+    });
+
+    it('packs again once the groups laid over the index hold more than 1/8 of the account', async () => {
+      const account = OTHER_ACCOUNT;
+      const policies = (g: string) => Array.from({ length: 1100 }, (_, i) => `${g}-${i}`);
+      const groups = [group(policies('a'), '1.0'), group(policies('b'), '1.0')];
+      for (const g of groups) await pair.writer.createDeploymentGroup(account, g, AUDIT);
+      const fullBefore = cache.refreshes.full;
+      assert.equal((await cache.get(account)).resolve('b-7', 'windows').target?.version, '1.0');
+      for (const [i, g] of groups.entries()) {
+        const version = `2.${i}`;
+        await pair.writer.updateDeploymentGroup(
+          account,
+          g.id,
+          ({ group: current }) => ({
+            ...current,
+            version_config: [{ target_environment: 'windows', version }],
+            updated_at: now(),
+          }),
+          AUDIT,
+        );
+        let held = await cache.get(account);
+        const started = performance.now();
+        while (held.resolve(`${'ab'[i]}-7`, 'windows').target?.version !== version) {
+          assert.ok(performance.now() - started < BOUND_MS, 'seen within the bound');
+          await sleep(10);
+          held = await cache.get(account);
+        }
+      }
+      const held = await cache.get(account);
+      assert.ok(cache.refreshes.full >= fullBefore + 2, 'first use, then packed again');
+      assert.ok(held.overlaid <= 1100, `${held.overlaid} policies laid over the index`);
+      assert.equal(held.etag, AccountTargets.load(await pair.writer.accountGroups(account)).etag);
     });
   });
 }

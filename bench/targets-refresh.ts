@@ -62,9 +62,7 @@ try {
   const ms = (ns: number) => (ns / 1e6).toFixed(1);
   const at = (q: number) =>
     (blocked[Math.min(blocked.length - 1, Math.floor(q * blocked.length))] as number).toFixed(1);
-  console.log(
-    `a write and its refresh: p50 ${at(0.5)} ms, max ${at(1)} ms (${WRITES} writes)`,
-  );
+  console.log(`a write and its refresh: p50 ${at(0.5)} ms, max ${at(1)} ms (${WRITES} writes)`);
   console.log(
     `event loop delay during the writes: p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, ` +
       `max ${ms(delay.max)} ms`,

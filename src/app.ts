@@ -119,20 +119,7 @@ export function buildApp({
   );
   app.addHook('onRequest', checkBody);
 
-  const pruning = startPruning(
-    untimedStore,
-    config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
-    app.log,
-  );
-  app.addHook('onClose', () => pruning.stop());
-  // Every process runs the scheduler; the store makes each stage apply once (ADR 0013).
-  const scheduler = startRolloutScheduler(untimedStore, app.log, rolloutTickMs);
-  app.decorate('rolloutScheduler', scheduler);
-  app.addHook('onClose', () => scheduler.stop());
-  // Version targets are served from memory, refreshed by the store's change feed (docs/contract.md §8.4).
-  const targets = new TargetsCache(store);
-  targets.start();
-  app.addHook('onClose', () => targets.stop());
+  const targets = startBackgroundWork(app, untimedStore, store, config, rolloutTickMs);
 
   registerErrorHandler(app);
   registerNotFound(app);
@@ -153,4 +140,32 @@ export function buildApp({
     if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
   });
   return app;
+}
+
+/**
+ * What every process runs beside the requests, each stopped when the app closes: audit retention, the
+ * rollout scheduler, and the version targets held in memory (returned: the routes read them).
+ */
+function startBackgroundWork(
+  app: FastifyInstance,
+  untimedStore: Store,
+  store: Store,
+  config: AppOptions['config'],
+  rolloutTickMs: number,
+): TargetsCache {
+  const pruning = startPruning(
+    untimedStore,
+    config.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS,
+    app.log,
+  );
+  app.addHook('onClose', () => pruning.stop());
+  // Every process runs the scheduler; the store makes each stage apply once (ADR 0013).
+  const scheduler = startRolloutScheduler(untimedStore, app.log, rolloutTickMs);
+  app.decorate('rolloutScheduler', scheduler);
+  app.addHook('onClose', () => scheduler.stop());
+  // Version targets are served from memory, refreshed by the store's change feed (docs/contract.md §8.4).
+  const targets = new TargetsCache(store);
+  targets.start();
+  app.addHook('onClose', () => targets.stop());
+  return targets;
 }

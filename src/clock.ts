@@ -2,7 +2,7 @@
 // Stored and served as fixed-width strings ("2026-07-01T12:00:00.123456789Z"), which sort
 // lexicographically in time order in both backends.
 
-const NANOS_PER_MS = 1_000_000n;
+export const NANOS_PER_MS = 1_000_000n;
 const NANOS_PER_SECOND = 1_000_000_000n;
 export const NANOS_PER_DAY = 86_400n * NANOS_PER_SECOND;
 let last = 0n;

@@ -21,6 +21,15 @@ import {
   type Target,
   writeVerdict,
 } from './support/fuzz/oracle.ts';
+import {
+  actionVerdict,
+  createVerdict,
+  listVerdict,
+  reachable,
+  resolveBodyViolation,
+  targetsQueryVerdict,
+  waitSeconds,
+} from './support/fuzz/rollout-oracle.ts';
 import { formatSummary, runFuzz } from './support/fuzz/runner.ts';
 import { seedFrom } from './support/random.ts';
 
@@ -170,6 +179,79 @@ test('the answer checks hold the §4 error cap, item messages and secrets', () =
     checkAnswer(answer(items(1)), allowed, false, { unlisted: ['/policy_ids/'] })?.rule ?? '',
     /one violation/,
   );
+});
+
+test('the rollout and version-target oracle follows docs/contract.md §8.4 and §8.5 on its own examples', () => {
+  const invalid = { status: 400, code: 2001 };
+  const wrongState = { status: 409, code: 2017 };
+  for (const wait of ['0s', '24h', '7d', '365d', '8760h', '31536000s', '525600m'])
+    assert.notEqual(waitSeconds(wait), undefined, wait);
+  for (const wait of ['1h30m', '-1s', '366d', '31536001s', '1000000000s', '1w', '', '1H'])
+    assert.equal(waitSeconds(wait), undefined, wait);
+  const ring = '00000000-0000-4000-8000-000000000001';
+  const body = (extra = {}) => ({
+    name: 'r',
+    version_config: [{ target_environment: 'windows', version: '2026.6.1.0' }],
+    stages: [{ deployment_group_id: ring, wait: '30d' }],
+    ...extra,
+  });
+  const rings = new Set([ring]);
+  const now = Date.parse('2026-07-01T00:00:00Z');
+  assert.deepEqual(createVerdict(body(), rings, now).allowed, [ok, { status: 409, code: 2018 }]);
+  for (const bad of [
+    { stages: [] },
+    { stages: Array.from({ length: 21 }, () => ({ deployment_group_id: ring })) },
+    { stages: [{ deployment_group_id: ring }, { deployment_group_id: ring }] },
+    { stages: [{ deployment_group_id: '00000000-0000-4000-8000-000000000002' }] },
+    { start_at: '2027-07-02T00:00:00Z' },
+    { start_at: '2026-02-30T00:00:00Z' },
+    { extra: 1 },
+  ])
+    assert.deepEqual(createVerdict(body(bad), rings, now).allowed, [invalid], JSON.stringify(bad));
+  assert.deepEqual(createVerdict(body({ start_at: '2020-01-01T00:00:00Z' }), rings, now).allowed[0], ok);
+  assert.deepEqual(actionVerdict('pause', new Set(['scheduled'])).allowed, [ok]);
+  assert.deepEqual(actionVerdict('resume', new Set(['paused'])).allowed, [ok, { status: 409, code: 2018 }]);
+  assert.deepEqual(actionVerdict('rollback', new Set(['rolled_back'])).allowed, [wrongState]);
+  assert.deepEqual(actionVerdict('abort', new Set(['completed'])).allowed, [wrongState]);
+  assert.deepEqual(actionVerdict('pause', reachable('scheduled', true)).allowed, [ok, wrongState]);
+  assert.deepEqual(listVerdict([['state', 'active']]).allowed, [invalid]);
+  assert.deepEqual(listVerdict([['state', 'rolled_back']]).allowed, [ok]);
+  assert.deepEqual(targetsQueryVerdict([]).allowed, [ok], 'the document');
+  assert.deepEqual(targetsQueryVerdict([['policy_id', 'p']]).allowed, [invalid], 'both or neither');
+  assert.deepEqual(
+    targetsQueryVerdict([
+      ['policy_id', 'p'],
+      ['target_environment', 'linux'],
+    ]).allowed,
+    [invalid],
+  );
+  const query = { policy_id: 'p', target_environment: 'windows' };
+  assert.equal(resolveBodyViolation({ queries: [query] }), undefined);
+  for (const bad of [
+    { queries: [] },
+    { queries: Array(1001).fill(query) },
+    { queries: [{ ...query, x: 1 }] },
+    [query],
+  ])
+    assert.notEqual(resolveBodyViolation(bad), undefined);
+});
+
+test('answers generated rollout and version-target requests as §8.4 and §8.5 say', async (context) => {
+  const summary = await runFuzz({
+    requests: 400,
+    seed: seedFrom(process.env.FUZZ_SEED ?? '20261206'),
+    kinds: [
+      'rollout-create',
+      'rollout-action',
+      'rollout-get',
+      'rollout-list',
+      'targets-get',
+      'targets-document',
+      'targets-resolve',
+    ],
+  });
+  for (const line of formatSummary(summary).split('\n')) context.diagnostic(line);
+  assert.deepEqual(summary.failures, [], `replay with FUZZ_SEED=${summary.seed}`);
 });
 
 test('answers generated bad requests of every kind with the right envelope, never a 5xx, and stays up', async (context) => {

@@ -51,6 +51,7 @@ export function checkAnswer(
   head: boolean,
   expectations: Expectations = {},
 ): Violation | undefined {
+  if (answer.status === 304) return notModifiedProblem(answer, allowed);
   const transport = transportProblem(answer);
   if (transport) return transport;
   let code: number | undefined;
@@ -70,6 +71,15 @@ export function checkAnswer(
     broke('docs/security.md: secrets are never echoed', secretProblem(answer, expectations.secrets ?? [])) ??
     broke(undefined, outcomeProblem(answer, code, allowed, head))
   );
+}
+
+/** §8.1, §8.4: a 304 carries its `ETag` (and a `cf-ray`) and no body. */
+function notModifiedProblem(answer: Answer, allowed: Outcome[]): Violation | undefined {
+  if (!CF_RAY.test(String(answer.headers['cf-ray'])))
+    return broke('§3 every answer has a cf-ray', 'no cf-ray (304)');
+  if (answer.body !== '' || answer.headers.etag === undefined)
+    return broke('§8.1 a 304 carries the ETag and no body', `304 with body ${answer.body.slice(0, 100)}`);
+  return broke(undefined, outcomeProblem(answer, undefined, allowed, true));
 }
 
 function transportProblem(answer: Answer): Violation | undefined {

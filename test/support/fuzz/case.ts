@@ -4,6 +4,7 @@ import type { Random } from '../random.ts';
 import { rawRequest } from '../raw-http.ts';
 import type { Expectations } from './answer.ts';
 import { bodyVerdict, type Outcome, type Target, type Verdict } from './oracle.ts';
+import type { KnownRollout } from './rollout-oracle.ts';
 
 export const COLLECTION = `/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`;
 export const VERIFY = '/client/v4/user/tokens/verify';
@@ -23,6 +24,10 @@ export interface Case extends Verdict, Expectations {
   following?: Outcome[];
   /** Called with the parsed body of a 200, e.g. to remember a created group. */
   onSuccess?: (body: any) => void;
+  /** Called with every HTTP answer's status and parsed body (undefined if none), e.g. to release a rollout. */
+  onAnswer?: (status: number, body: any) => void;
+  /** What is wrong with the parsed body of an allowed failure, if anything (e.g. a 409's meta). */
+  inspectFailure?: (body: any) => string | undefined;
   /** What is wrong with the parsed body of a 200, if anything (e.g. another account's data in it). */
   inspect?: (body: any) => string | undefined;
 }
@@ -41,6 +46,12 @@ export interface Context {
   others: string[];
   /** Groups only previews and reads ever name: they must never change (a preview writes nothing). */
   frozen: string[];
+  /** Groups only rollouts name as rings (docs/contract.md §8.5). */
+  rings: string[];
+  /** Rollouts of ACCOUNT the fuzzer created, and what it knows of each. */
+  rollouts: Map<string, KnownRollout>;
+  /** Rollouts of another account (OTHER_ACCOUNT): never to be seen or touched through ACCOUNT. */
+  otherRollouts: string[];
   /** Version 2 audit-log cursors from earlier answers. */
   cursors: string[];
   counter: number;

@@ -45,7 +45,7 @@ const MAX_PAGE = Number.MAX_SAFE_INTEGER;
 // §4 fields
 
 const VERSION = /^\d{4}\.(?:[1-9]|1[0-2])\.\d+\.\d+$/u;
-const POLICY_ID = /^[!-~]{1,36}$/u;
+export const POLICY_ID = /^[!-~]{1,36}$/u;
 const ENVIRONMENTS: unknown[] = ['windows', 'macos', null];
 const KNOWN_FIELDS = new Set(['name', 'version_config', 'policy_ids', 'id', 'created_at', 'updated_at']);
 const EMOJI = /^\p{Extended_Pictographic}$/u;
@@ -91,7 +91,7 @@ function entryViolation(entry: unknown): string | undefined {
   return undefined;
 }
 
-function versionConfigViolation(v: unknown): string | undefined {
+export function versionConfigViolation(v: unknown): string | undefined {
   if (!Array.isArray(v) || v.length < 1 || v.length > MAX_ENTRIES) return 'version_config: 1–16 entries';
   for (const entry of v) {
     const problem = entryViolation(entry);

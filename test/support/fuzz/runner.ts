@@ -106,6 +106,14 @@ function sendHttp(agent: http.Agent, port: number, request: NonNullable<Case['ht
   });
 }
 
+function parseOrUndefined(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sends one case and returns its violations (none when every answer is right). */
 async function runCase(
   c: Case,
@@ -120,13 +128,17 @@ async function runCase(
     const answer = await sendHttp(agent, server.port, c.http);
     recordStatus(summary, answer);
     const violation = check(answer, false, c.http.method === 'HEAD');
+    const body = c.http.method === 'HEAD' || answer.body === '' ? undefined : parseOrUndefined(answer.body);
+    c.onAnswer?.(answer.status, body);
     if (violation) return [violation];
-    if (answer.status !== 200) return [];
-    const body = c.http.method === 'HEAD' ? undefined : JSON.parse(answer.body);
+    if (answer.status !== 200) {
+      const problem = body === undefined ? undefined : c.inspectFailure?.(body);
+      return problem ? [{ problem, rule: 'what a failure carries (§8.5)' }] : [];
+    }
     c.onSuccess?.(body);
     const problem = c.inspect?.(body);
     return problem
-      ? [{ problem, rule: 'what a 200 carries: never another account’s data (§6, §8.2, §8.3)' }]
+      ? [{ problem, rule: 'what a 200 carries: never another account’s data, as §6, §8.2–§8.5 say' }]
       : [];
   }
   const raw = c.raw as NonNullable<Case['raw']>;
@@ -231,6 +243,7 @@ async function makeFixtures(agent: http.Agent, server: Server, context: Context)
       snapshots.set(`${collection}/${id}`, `${answer.headers.etag} ${answer.body}`);
     }
   }
+  await rolloutFixtures(agent, server, context, snapshots);
   // §8.3: a preview never stores an Idempotency-Key (checked at the end).
   await sendJson(
     agent,
@@ -245,6 +258,34 @@ async function makeFixtures(agent: http.Agent, server: Server, context: Context)
     { 'idempotency-key': PREVIEW_KEY },
   );
   return { snapshots };
+}
+
+const OTHER_ROLLOUTS = `/ringmaster/v1/accounts/${OTHER_ACCOUNT}/rollouts`;
+
+/** The rings rollouts name (§8.5), and a rollout of another account that nothing through ACCOUNT may touch. */
+async function rolloutFixtures(
+  agent: http.Agent,
+  server: Server,
+  context: Context,
+  snapshots: Map<string, string>,
+): Promise<void> {
+  for (let i = 0; i < 8; i++) {
+    const answer = await createGroup(agent, server, context, { name: `fuzz ring ${i}` });
+    if (answer.status !== 200) throw new Error(`could not create the rings: ${answer.body}`);
+    context.rings.push(JSON.parse(answer.body).result.id);
+  }
+  const body = {
+    name: 'other rollout',
+    version_config: [{ target_environment: 'windows', version: '2026.7.1.0' }],
+    stages: context.others.map((id) => ({ deployment_group_id: id, wait: '30d' })),
+  };
+  const created = await sendJson(agent, server, context, 'POST', OTHER_ROLLOUTS, body);
+  if (created.status !== 200) throw new Error(`could not create the other rollout: ${created.body}`);
+  const id = JSON.parse(created.body).result.id;
+  context.otherRollouts.push(id);
+  const path = `${OTHER_ROLLOUTS}/${id}`;
+  const now = await sendJson(agent, server, context, 'GET', path);
+  snapshots.set(path, `${now.headers.etag} ${now.body}`);
 }
 
 /** §8.3 preview writes nothing; §6 another account's groups are out of reach. */
@@ -313,6 +354,9 @@ export async function runFuzz({
     deleted: [],
     others: [],
     frozen: [],
+    rings: [],
+    rollouts: new Map(),
+    otherRollouts: [],
     cursors: [],
     counter: 0,
   };

@@ -40,7 +40,7 @@ function target(c: Context, states: GroupState[]): { id: string; state: GroupSta
 }
 
 /** An If-Match header: mostly none; `*`; made-up tags (never current); lists; malformed ones. */
-function ifMatchHeader(c: Context): string | undefined {
+export function ifMatchHeader(c: Context): string | undefined {
   const tag = () =>
     `"r${c.random.int(0, 99)}-${randomText(c.random, c.random.int(0, 30), '0123456789-:.TZ')}"`;
   return pick(c, [
@@ -68,7 +68,7 @@ function ifMatchHeader(c: Context): string | undefined {
 }
 
 /** Query parameters as [name, value]: written with encodeURIComponent, so the server reads these values. */
-const queryString = (params: [string, string][]) =>
+export const queryString = (params: [string, string][]) =>
   params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 
 function jsonPost(c: Context, kind: string, label: string, path: string, body: string, ifMatch?: string) {

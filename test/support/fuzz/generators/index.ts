@@ -5,6 +5,8 @@ import { amplification } from './amplification.ts';
 import { auditV1, auditV2, history, preview, revert } from './change-control.ts';
 import { auth, bodiless, charset, duplicateCredentials, expect, oddHeaders } from './headers.ts';
 import { hugeNumbers, jsonDeep, jsonMalformed, wrongTypes } from './json.ts';
+import { rolloutAction, rolloutCreate, rolloutGet, rolloutList } from './rollouts.ts';
+import { targetsDocument, targetsGet, targetsResolve } from './targets.ts';
 import { invalidUtf8, names, unicode } from './text.ts';
 import { longPaths, pagingDigits, queryStrings, secretsInUrls, wrongMethods } from './urls.ts';
 import { valid } from './valid.ts';
@@ -41,4 +43,12 @@ export const KINDS: Record<string, { weight: number; generate: Generator }> = {
   preview: { weight: 5, generate: preview },
   'audit-v1': { weight: 3, generate: auditV1 },
   'audit-v2': { weight: 4, generate: auditV2 },
+  // Rollouts (§8.5) and version targets (§8.4).
+  'rollout-create': { weight: 4, generate: rolloutCreate },
+  'rollout-action': { weight: 4, generate: rolloutAction },
+  'rollout-get': { weight: 1.5, generate: rolloutGet },
+  'rollout-list': { weight: 1.5, generate: rolloutList },
+  'targets-get': { weight: 4, generate: targetsGet },
+  'targets-document': { weight: 1, generate: (c) => targetsDocument(c) },
+  'targets-resolve': { weight: 2, generate: targetsResolve },
 };

@@ -3,8 +3,11 @@
 // as soon as they commit, with their account, and other processes' writes as it learns of them: SQLite
 // by polling `PRAGMA data_version`, PostgreSQL by LISTEN on the notification its trigger sends.
 
-/** An account whose groups changed, or null: some account may have changed (reload everything). */
-export type GroupChangeListener = (accountId: string | null) => void;
+/**
+ * An account whose groups changed, or null: some account may have changed (look at every one). `full`:
+ * an import of this process, which may restore the same revisions with other contents (read everything).
+ */
+export type GroupChangeListener = (accountId: string | null, full: boolean) => void;
 
 export class ChangeFeed {
   private readonly listeners = new Set<GroupChangeListener>();
@@ -18,13 +21,13 @@ export class ChangeFeed {
     return () => this.listeners.delete(listener);
   }
 
-  emit(accountId: string | null): void {
-    for (const listener of this.listeners) listener(accountId);
+  emit(accountId: string | null, full = false): void {
+    for (const listener of this.listeners) listener(accountId, full);
   }
 
   /** `write`, announcing `accountId` once it has settled (committed, or failed: a reload is harmless). */
-  after<T>(accountId: string | null, write: Promise<T>): Promise<T> {
-    return write.finally(() => this.emit(accountId));
+  after<T>(accountId: string | null, write: Promise<T>, full = false): Promise<T> {
+    return write.finally(() => this.emit(accountId, full));
   }
 }
 

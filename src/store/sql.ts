@@ -35,6 +35,17 @@ export function accountGroups(placeholder: Placeholder): string {
   return `${selectGroups()} WHERE account_id = ${placeholder(1)} ORDER BY created_at, id`;
 }
 
+/** An account's groups' versions (id, revision, updated_at) in list order: what changed since a load. */
+export function accountGroupVersions(placeholder: Placeholder): string {
+  return `SELECT id, revision, updated_at FROM deployment_groups WHERE account_id = ${placeholder(1)}
+    ORDER BY created_at, id`;
+}
+
+/** The account's groups whose IDs `ids` selects (a subquery taking parameter 2). */
+export function accountGroupsById(placeholder: Placeholder, ids: string): string {
+  return `${selectGroups()} WHERE account_id = ${placeholder(1)} AND id IN (${ids})`;
+}
+
 /** The parts of changes.ts groupFingerprint(), per account, for the accounts `accounts` selects. */
 export function groupFingerprints(accounts: string): string {
   return `SELECT account_id, count(*) AS groups, sum(revision) AS revisions, max(updated_at) AS latest

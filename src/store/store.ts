@@ -50,6 +50,13 @@ export interface StoredGroup {
   revision: number;
 }
 
+/** What identifies one state of a group without reading it (the version targets' refresh, §8.4). */
+export interface GroupVersion {
+  id: string;
+  revision: number;
+  updated_at: string;
+}
+
 /**
  * Computes a group's next state from its current one. Must be pure and synchronous: a backend may
  * call it while holding a lock. Returning `current.group` itself means "nothing changes" and nothing is
@@ -248,6 +255,10 @@ export interface Store {
   ): Promise<boolean>;
   /** Every group of the account with its revision, by created_at then id (the version targets, §8.4). */
   accountGroups(accountId: string): Promise<StoredGroup[]>;
+  /** Every group's version (id, revision, updated_at), in list order: what changed since a load (§8.4). */
+  accountGroupVersions(accountId: string): Promise<GroupVersion[]>;
+  /** The account's groups among `groupIds` (any order; those not found are left out). */
+  accountGroupsById(accountId: string, groupIds: string[]): Promise<StoredGroup[]>;
   /**
    * Each listed account's groupFingerprint() (changes.ts); an account without groups is left out. The
    * periodic check behind watchGroupChanges.

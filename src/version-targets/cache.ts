@@ -1,15 +1,29 @@
 // Version targets served from memory (docs/contract.md §8.4). Each process holds the resolved targets of
 // the accounts asked about (loaded on first use, least recently used dropped past MAX_HELD_POLICIES) and
-// refreshes them when the account's groups change, through the store's one change feed
-// (store/changes.ts): its own writes as they commit, other processes' as the backend learns of them —
-// each reloads the account (or every held account when the feed cannot say which) — and behind both a
-// periodic comparison of fingerprints, which reloads only the accounts whose fingerprint moved. (A
-// fingerprint does not move on an import that restores the same revisions with other contents, so an
-// announced change is never filtered by it.) A request for an account being refreshed waits for the
-// refresh: after a write is answered, no request of this process sees the state before it.
+// refreshes them when the account's groups change. One mechanism:
+// - What says "look": the store's one change feed (store/changes.ts) — its own writes as they commit,
+//   other processes' as the backend learns of them (the account, or null: every held account) — and
+//   behind it a periodic comparison of fingerprints (every CHECK_INTERVAL_MS), which refreshes only the
+//   accounts whose fingerprint moved.
+// - What a refresh reads: the version (id, revision, updated_at) of every group of the account — one
+//   row per group, no policy — then only the groups whose version it does not hold. Those are laid over
+//   the packed index of the last full load (resolution.ts updated()); a deleted group just goes. A write
+//   to one group of an account of 1,000,000 policies so costs one group, not the account.
+// - A full load (every group, packed again) happens: on first use; after an import of this process
+//   (it may restore the same versions with other contents — the feed says so); when the groups laid over
+//   the index hold more than COMPACT_FRACTION of the account's policies (packing them again); and after
+//   a refresh failed. An import by another process is applied group by group, by version.
+// A request for an account being refreshed waits for the refresh: after a write is answered, no request
+// of this process sees the state before it; another process's write is seen within CHECK_INTERVAL_MS
+// plus one refresh (the notifications usually make it sooner).
 import { groupFingerprint } from '../store/changes.ts';
 import type { Store } from '../store/store.ts';
 import { AccountTargets } from './resolution.ts';
+
+/** Past this share of the account's policies in groups laid over the packed index, a full load packs. */
+export const COMPACT_FRACTION = 1 / 8;
+/** …and past this many (a small account is packed again at once: it is cheap). */
+const COMPACT_MIN = 1024;
 
 /**
  * Policies held across accounts before the least recently used accounts are dropped: 1,000,000 held
@@ -26,6 +40,14 @@ interface Held {
   refresh?: Promise<AccountTargets>;
   /** A change was announced while the refresh ran (which may have read before it): run once more. */
   again: boolean;
+  /** The next refresh must be a full load (an import of this process was announced). */
+  full: boolean;
+}
+
+/** How often each kind of refresh ran (for tests and the benchmark). */
+export interface RefreshCounts {
+  full: number;
+  incremental: number;
 }
 
 export interface TargetsCacheOptions {
@@ -42,6 +64,7 @@ export class TargetsCache {
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  readonly refreshes: RefreshCounts = { full: 0, incremental: 0 };
 
   constructor(
     private readonly store: Store,
@@ -54,7 +77,7 @@ export class TargetsCache {
   /** Starts following changes; until then nothing is held for long (each use loads). */
   start(): void {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.store.watchGroupChanges((accountId) => this.changed(accountId));
+    this.unsubscribe = this.store.watchGroupChanges((accountId, full) => this.changed(accountId, full));
     this.timer = setInterval(() => void this.check(), this.checkIntervalMs).unref();
   }
 
@@ -70,7 +93,7 @@ export class TargetsCache {
   get(accountId: string): Promise<AccountTargets> | AccountTargets {
     const held = this.held.get(accountId);
     if (held === undefined) {
-      const fresh: Held = { again: false };
+      const fresh: Held = { again: false, full: true };
       this.held.set(accountId, fresh);
       return this.refresh(accountId, fresh);
     }
@@ -85,12 +108,14 @@ export class TargetsCache {
     return { accounts: this.held.size, policies: this.heldPolicies };
   }
 
-  /** A change was announced: reload the account, or every held one when the feed cannot say which. */
-  private changed(accountId: string | null): void {
+  /** A change was announced: refresh the account, or every held one when the feed cannot say which. */
+  private changed(accountId: string | null, full: boolean): void {
     const accounts = accountId === null ? [...this.held.keys()] : [accountId];
     for (const account of accounts) {
       const held = this.held.get(account);
-      if (held !== undefined) void this.refresh(account, held).catch(() => undefined);
+      if (held === undefined) continue;
+      if (full) held.full = true;
+      void this.refresh(account, held).catch(() => undefined);
     }
   }
 
@@ -127,15 +152,14 @@ export class TargetsCache {
   }
 
   private async load(accountId: string, held: Held): Promise<AccountTargets> {
-    // Requests wait for this load, so what it replaces serves nobody now: let it go first, so that a
-    // large account is never held twice (1,000,000 policies: ~170 MiB each).
-    this.heldPolicies -= held.targets?.size ?? 0;
-    held.targets = undefined;
     try {
-      let targets: AccountTargets;
+      let targets = held.targets;
       do {
         held.again = false;
-        targets = new AccountTargets(await this.store.accountGroups(accountId));
+        targets =
+          held.full || targets === undefined || needsPacking(targets)
+            ? await this.loadAll(accountId, held)
+            : await this.loadChanged(accountId, held, targets);
       } while (held.again);
       this.keep(accountId, held, targets);
       return targets;
@@ -146,8 +170,45 @@ export class TargetsCache {
     }
   }
 
+  /** Every group of the account, packed. */
+  private async loadAll(accountId: string, held: Held): Promise<AccountTargets> {
+    // Requests wait for this load, so what it replaces serves nobody now: let it go first, so that a
+    // large account is never held twice (1,000,000 policies: ~170 MiB each).
+    this.heldPolicies -= held.targets?.size ?? 0;
+    held.targets = undefined;
+    held.full = false;
+    this.refreshes.full += 1;
+    return AccountTargets.load(await this.store.accountGroups(accountId));
+  }
+
+  /** Only the groups whose version `targets` does not hold (see the top of this file). */
+  private async loadChanged(accountId: string, held: Held, targets: AccountTargets): Promise<AccountTargets> {
+    const versions = await this.store.accountGroupVersions(accountId);
+    const stale = versions.filter((v) => {
+      const group = targets.version(v.id);
+      return group === undefined || group.revision !== v.revision || group.updated_at !== v.updated_at;
+    });
+    if (stale.length === 0 && versions.length === targets.groups.length) return targets;
+    const changed =
+      stale.length === 0
+        ? []
+        : await this.store.accountGroupsById(
+            accountId,
+            stale.map((v) => v.id),
+          );
+    // A group changed again or went between the two reads: this is not yet that state, read once more.
+    if (changed.length !== stale.length) held.again = true;
+    for (const row of changed) {
+      const seen = stale.find((v) => v.id === row.group.id);
+      if (seen?.revision !== row.revision) held.again = true;
+    }
+    this.refreshes.incremental += 1;
+    return targets.updated(versions, changed);
+  }
+
   private keep(accountId: string, held: Held, targets: AccountTargets): void {
     if (this.held.get(accountId) !== held) return; // dropped meanwhile
+    if (held.targets === targets) return;
     this.heldPolicies += targets.size - (held.targets?.size ?? 0);
     held.targets = targets;
     for (const [other, otherHeld] of this.held) {
@@ -161,4 +222,8 @@ export class TargetsCache {
     this.held.delete(accountId);
     this.heldPolicies -= held.targets?.size ?? 0;
   }
+}
+
+function needsPacking(targets: AccountTargets): boolean {
+  return targets.overlaid > COMPACT_MIN && targets.overlaid > targets.size * COMPACT_FRACTION;
 }

@@ -17,10 +17,11 @@ function* chunks(targets: AccountTargets): Generator<string> {
   let chunk = START;
   let first = true;
   for (const group of targets.groups) {
+    if (group.count === 0) continue;
     // The part after the policy ID is the same for every policy of the group.
     const rest = `,"deployment_group_id":${JSON.stringify(group.id)},"version_config":${JSON.stringify(group.version_config)}}`;
-    for (let ordinal = group.first; ordinal < group.first + group.count; ordinal++) {
-      chunk += `${first ? '' : ','}{"policy_id":${JSON.stringify(targets.policyId(ordinal))}${rest}`;
+    for (const policyId of targets.policies(group)) {
+      chunk += `${first ? '' : ','}{"policy_id":${JSON.stringify(policyId)}${rest}`;
       first = false;
       if (chunk.length >= CHUNK_CHARS) {
         yield chunk;

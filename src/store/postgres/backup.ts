@@ -29,6 +29,7 @@ import {
   IMPORT_GROUPS,
   IMPORT_IDEMPOTENCY_KEYS,
   LOCK_FOR_IMPORT,
+  NOTIFY_IMPORTED,
   RESTART_AUDIT_SEQ,
 } from './statements.ts';
 
@@ -107,6 +108,7 @@ export async function importRecords(
   });
   // New entries are numbered after the imported ones.
   await client.query(maintenance(RESTART_AUDIT_SEQ));
+  await client.query(maintenance(NOTIFY_IMPORTED));
   await client.query(maintenance('COMMIT'));
   return counts;
 }

@@ -3,6 +3,7 @@
 // session that LISTENs. One dedicated connection per process listens (a pooled one cannot: the pool
 // hands it to requests). Notifications are reliable while that connection lives; when it breaks, it is
 // opened again and every account is announced as possibly changed, since some may have been missed.
+// An import also sends an empty payload (NOTIFY_IMPORTED): load everything held again.
 // This process's own writes are announced by the store as they commit, so their notifications — sent by
 // one of the pool's own backends — are ignored.
 import pg from 'pg';
@@ -60,7 +61,8 @@ export class GroupNotifications {
     const client = new pg.Client({ connectionString, connectionTimeoutMillis, keepAlive: true });
     const own = ownBackends.get(this.pool);
     client.on('notification', ({ processId, payload }) => {
-      if (!own?.has(processId)) this.feed.emit(payload ?? null);
+      // An empty payload: an import (NOTIFY_IMPORTED in statements.ts), load everything again.
+      if (!own?.has(processId)) this.feed.emit(payload || null, !payload);
     });
     client.on('error', () => this.broken(client));
     client.on('end', () => this.broken(client));
@@ -76,7 +78,8 @@ export class GroupNotifications {
       return;
     }
     this.client = client;
-    if (reconnecting) this.feed.emit(null);
+    // What was missed meanwhile may have been an import.
+    if (reconnecting) this.feed.emit(null, true);
   }
 
   private broken(client: pg.Client): void {

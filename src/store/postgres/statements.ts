@@ -4,6 +4,8 @@ import { AUDIT_COLUMNS, CREDENTIAL_COLUMNS, GROUP_COLUMNS, IDEMPOTENCY_COLUMNS }
 import {
   AUDIT_ORDER,
   accountGroups,
+  accountGroupsById,
+  accountGroupVersions,
   CREDENTIAL_ORDER,
   claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
@@ -42,6 +44,11 @@ export const SQL = {
   insertGroup: { name: 'rm_insert_group', text: insertGroup(numbered) },
   updateGroup: { name: 'rm_update_group', text: updateGroup(numbered) },
   accountGroups: { name: 'rm_account_groups', text: accountGroups(numbered) },
+  accountGroupVersions: { name: 'rm_account_group_versions', text: accountGroupVersions(numbered) },
+  accountGroupsById: {
+    name: 'rm_account_groups_by_id',
+    text: accountGroupsById(numbered, 'SELECT unnest($2::text[])'),
+  },
   groupFingerprints: { name: 'rm_group_fingerprints', text: groupFingerprints('SELECT unnest($1::text[])') },
   deleteGroup: {
     name: 'rm_delete_group',
@@ -94,6 +101,13 @@ export const LOCK_FIRST_CREDENTIAL = 'SELECT pg_advisory_xact_lock($1)';
 
 export const LOCK_FOR_IMPORT =
   'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, idempotency_keys, rollouts, rollout_stages IN EXCLUSIVE MODE';
+
+/**
+ * Sent by an import, inside its transaction: an empty payload on the groups' channel (notifications.ts)
+ * tells every replica to load all it holds again — an import may restore the same revisions with other
+ * contents, which no group's version shows.
+ */
+export const NOTIFY_IMPORTED = "SELECT pg_notify('ringmaster_groups', '')";
 
 /** A page of the group export: $1 rows after the row ($2, $3, $4) of the previous page, if any. */
 export function exportGroupsPage(after: boolean): string {

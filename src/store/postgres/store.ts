@@ -37,6 +37,7 @@ import {
   type GroupChange,
   GroupExistsError,
   type GroupPage,
+  type GroupVersion,
   type HistoryPage,
   IdempotencyMismatchError,
   type IdempotencyRequest,
@@ -213,6 +214,15 @@ export class PostgresStore implements Store {
     return (await this.query<Row>(SQL.accountGroups, [accountId])).rows.map(toStoredGroup);
   }
 
+  async accountGroupVersions(accountId: string): Promise<GroupVersion[]> {
+    const { rows } = await this.query<GroupVersion>(SQL.accountGroupVersions, [accountId]);
+    return rows.map((r) => ({ id: r.id, revision: Number(r.revision), updated_at: r.updated_at }));
+  }
+
+  async accountGroupsById(accountId: string, groupIds: string[]): Promise<StoredGroup[]> {
+    return (await this.query<Row>(SQL.accountGroupsById, [accountId, groupIds])).rows.map(toStoredGroup);
+  }
+
   async groupFingerprints(accountIds: string[]): Promise<Map<string, string>> {
     const { rows } = await this.query<FingerprintRow>(SQL.groupFingerprints, [accountIds]);
     const parts = (r: FingerprintRow) => groupFingerprint(Number(r.groups), Number(r.revisions), r.latest);
@@ -336,6 +346,7 @@ export class PostgresStore implements Store {
     return this.changes.after(
       null,
       this.transaction((client) => importRecords(client, records, replace), 1),
+      true,
     );
   }
 

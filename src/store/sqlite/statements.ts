@@ -3,6 +3,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import {
   AUDIT_ORDER,
   accountGroups,
+  accountGroupsById,
+  accountGroupVersions,
   CREDENTIAL_ORDER,
   claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
@@ -41,6 +43,8 @@ export const SQL = {
   updateGroup: updateGroup(positional),
   deleteGroup: 'DELETE FROM deployment_groups WHERE id = ? AND account_id = ?',
   accountGroups: accountGroups(positional),
+  accountGroupVersions: accountGroupVersions(positional),
+  accountGroupsById: accountGroupsById(positional, 'SELECT value FROM json_each(?)'),
   groupFingerprints: groupFingerprints('SELECT value FROM json_each(?)'),
   claimPolicy: `INSERT INTO policy_owners (account_id, policy_id, group_id) VALUES (?, ?, ?)
     ON CONFLICT (account_id, policy_id) DO NOTHING`,
@@ -92,6 +96,8 @@ export function prepareStatements(db: Database): Statements {
     updateGroup: prepare(SQL.updateGroup),
     deleteGroup: prepare(SQL.deleteGroup),
     accountGroups: prepare(SQL.accountGroups),
+    accountGroupVersions: prepare(SQL.accountGroupVersions),
+    accountGroupsById: prepare(SQL.accountGroupsById),
     groupFingerprints: prepare(SQL.groupFingerprints),
     claimPolicy: prepare(SQL.claimPolicy),
     releasePolicy: prepare(SQL.releasePolicy),

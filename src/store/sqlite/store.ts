@@ -32,6 +32,7 @@ import {
   type GroupChange,
   GroupExistsError,
   type GroupPage,
+  type GroupVersion,
   type HistoryPage,
   IdempotencyMismatchError,
   type IdempotencyRequest,
@@ -192,6 +193,16 @@ export class SqliteStore implements Store {
     );
   }
 
+  async accountGroupVersions(accountId: string): Promise<GroupVersion[]> {
+    return this.read(() => this.s.accountGroupVersions.all(accountId) as GroupVersion[]);
+  }
+
+  async accountGroupsById(accountId: string, groupIds: string[]): Promise<StoredGroup[]> {
+    return this.read(() =>
+      (this.s.accountGroupsById.all(accountId, JSON.stringify(groupIds)) as Row[]).map(toStoredGroup),
+    );
+  }
+
   async groupFingerprints(accountIds: string[]): Promise<Map<string, string>> {
     return this.read(() => {
       const rows = this.s.groupFingerprints.all(JSON.stringify(accountIds)) as FingerprintRow[];
@@ -226,7 +237,10 @@ export class SqliteStore implements Store {
     }
     if (version === this.changesSeenAt) return;
     this.changesSeenAt = version;
-    this.changes.emit(null);
+    // Another process wrote (one server holds a SQLite file: the CLI's `db import`, or its direct
+    // writes): which groups, its data_version does not say, and an import may restore the same
+    // revisions with other contents — load everything held again.
+    this.changes.emit(null, true);
   }
 
   /** A group write through group commit, announced to the change feed once it has settled. */
@@ -336,7 +350,7 @@ export class SqliteStore implements Store {
         this.credentials.clear();
       }
     });
-    return this.changes.after(null, imported);
+    return this.changes.after(null, imported, true);
   }
 
   /** Inside a write: the entry goes into the same transaction as the change it records. */

@@ -19,6 +19,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type AuditWindowFigure, auditWindowsText, timeAuditWindows } from './lib/audit-window.ts';
 import {
   type CapturedBodies,
   captureBodies,
@@ -69,6 +70,7 @@ const HELP = `Usage: npm run bench -- [options]        (the server must be built
   --seed <n>            groups created through the API before loading (default 100; list needs ≥ 50)
   --scale               also measure a server on 100,000 groups / 1,000,000 policy IDs in one account
   --scale-groups <n>    groups for --scale (default 100000; 10 policy IDs each)
+  --scale-audit <n>     audit entries for --scale, spread over the groups (default 1000000; 0 for none)
   --backend <list>      sqlite and/or postgres (default sqlite; SQLite always runs as the reference)
   --replicas <list>     PostgreSQL server processes sharing one database (default 1,2)
   --pg-url <url>        PostgreSQL server to create a scratch database on
@@ -96,6 +98,7 @@ interface Options {
   seed: number;
   scale: boolean;
   scaleGroups: number;
+  scaleAudit: number;
   backends: ('sqlite' | 'postgres')[];
   replicas: number[];
   pgUrl: string;
@@ -117,6 +120,8 @@ interface Target {
   fixture: Fixture;
   bodies: CapturedBodies;
   seed?: ScaleSeed;
+  /** --scale: the audit-log query over time windows of the seeded history. */
+  auditWindows?: AuditWindowFigure[];
   startup: { readyMs: number; rssMiB?: number; note: string };
   memoryAfter?: { rssMiB: number; peakMiB: number };
   figures: CaseTable;
@@ -137,6 +142,7 @@ function parseOptions(argv: string[]): Options {
       seed: { type: 'string', default: '100' },
       scale: { type: 'boolean', default: false },
       'scale-groups': { type: 'string', default: '100000' },
+      'scale-audit': { type: 'string', default: '1000000' },
       backend: { type: 'string', default: 'sqlite' },
       replicas: { type: 'string', default: '1,2' },
       'pg-url': {
@@ -187,6 +193,7 @@ function parseOptions(argv: string[]): Options {
     seed: positive('seed', values.seed),
     scale: values.scale,
     scaleGroups: positive('scale-groups', values['scale-groups']),
+    scaleAudit: Number(values['scale-audit']),
     backends,
     replicas: list(values.replicas).map((r) => positive('replicas', r)),
     pgUrl: values['pg-url'],
@@ -315,18 +322,23 @@ async function sqliteScaleTarget(logLevel: string, options: Options): Promise<Ta
   await first.stop();
   const policiesPerGroup = 10;
   log(
-    `scale: seeding ${fmtInt(options.scaleGroups)} groups and ${fmtInt(options.scaleGroups * policiesPerGroup)} policy IDs`,
+    `scale: seeding ${fmtInt(options.scaleGroups)} groups, ${fmtInt(options.scaleGroups * policiesPerGroup)} policy IDs ` +
+      `and ${fmtInt(options.scaleAudit)} audit entries`,
   );
-  const seed = seedSqliteScale(dbPath, options.scaleGroups, policiesPerGroup);
+  const seed = seedSqliteScale(dbPath, options.scaleGroups, policiesPerGroup, options.scaleAudit);
   log(`scale: seeded in ${seed.seconds.toFixed(1)} s; restarting the server on the seeded database`);
   const server = await startServer(common);
   const rss = memory(server.pid)?.rssMiB;
   log(`scale: ready ${server.readyMs.toFixed(0)} ms after start, RSS ${rss} MiB`);
   const fixture = fixtureFor(token, seed.sampleIds, seed.groups);
   const bodies = await captureBodies(server.origin, fixture);
+  const windows = seed.auditEntries > 0 ? await timeAuditWindows(server.origin, token) : undefined;
+  if (windows)
+    log(`scale: the audit-log query over ${fmtInt(seed.auditEntries)} entries\n${auditWindowsText(windows)}`);
   return {
     key,
-    label: `SQLite at scale (${fmtInt(seed.groups)} groups, ${fmtInt(seed.policyIds)} policy IDs), LOG_LEVEL=${logLevel}`,
+    label: `SQLite at scale (${fmtInt(seed.groups)} groups, ${fmtInt(seed.policyIds)} policy IDs, ${fmtInt(seed.auditEntries)} audit entries), LOG_LEVEL=${logLevel}`,
+    auditWindows: windows,
     backend: 'sqlite',
     replicas: 1,
     logLevel,
@@ -558,6 +570,12 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
     );
   }
   out.push('');
+  for (const target of targets.filter((t) => t.auditWindows)) {
+    out.push(
+      `== Audit log at scale (${fmtInt(target.seed?.auditEntries ?? 0)} entries), timed before the load`,
+    );
+    out.push(auditWindowsText(target.auditWindows as AuditWindowFigure[]), '');
+  }
   const checks = computeChecks(reference, baselineFigures, targets, maxConnections);
   out.push(`== Targets (on "${reference.label}", ${maxConnections} connections)`, checksText(checks), '');
 
@@ -595,6 +613,7 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
       logLevel: t.logLevel,
       scale: t.scale,
       seed: t.seed,
+      auditWindows: t.auditWindows,
       startup: t.startup,
       memoryAfter: t.memoryAfter,
       bodyBytes: Object.fromEntries(Object.entries(t.bodies).map(([k, v]) => [k, Buffer.byteLength(v)])),

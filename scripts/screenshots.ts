@@ -12,6 +12,7 @@ import {
   startDashboardServer,
 } from '../test/support/browser.ts';
 import { ROOT, runCli } from '../test/support/server.ts';
+import { shootRollouts } from './screenshots-rollouts.ts';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
 const ACCOUNT = '0123456789abcdef0123456789abcdef';
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
 
     await shootReadOnly(browser, server);
     await shootChangeControl(browser, server);
+    await shootRollouts(browser, server, ACCOUNT, policy(10), shoot);
   } finally {
     await browser?.close();
     await server.stop();

@@ -8,7 +8,13 @@
 //     credential without that account), and policy IDs never conflict across accounts;
 //   - pagination: result_info totals, page contents and order (created_at, then id = creation order);
 //   - timestamps: created_at never changes; updated_at unchanged when nothing changed, strictly later otherwise;
-//   - policy_ids: null when never set or cleared with null, [] only when [] was sent.
+//   - policy_ids: null when never set or cleared with null, [] only when [] was sent;
+//   - change control (docs/contract.md §8.1–8.3): the ETag names the model's revision; a PATCH or DELETE
+//     with a stale If-Match is 412 (2007) and writes nothing; revert to a random revision — of a live
+//     group, of a deleted one (it comes back in its place in creation order), a revision it never had or
+//     its deletion (400) — behaves as the model says;
+//   - the audit trail, after every sequence: each group's history, and the account's audit log (v1), hold
+//     exactly one entry per successful change with its action, revision, before and after.
 // MODEL_RUNS and MODEL_SEED (environment) override the number of runs and the seed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -59,9 +65,72 @@ interface Group {
   updated_at: string;
 }
 
-/** The model: each account's groups in creation order. Everything else follows from it. */
+type Action = 'create' | 'update' | 'delete' | 'revert';
+
+/** One audit entry as the model expects it. */
+interface Entry {
+  revision: number;
+  action: Action;
+  before: Group | null;
+  after: Group | null;
+}
+
+/** The model: each account's groups in creation order, and every group's trail (deleted ones too). */
 interface Model {
   groups: Record<Account, Group[]>;
+  trails: Map<string, { account: Account; entries: Entry[] }>;
+}
+
+function newModel(): Model {
+  return { groups: { [ACCOUNT]: [], [OTHER_ACCOUNT]: [] }, trails: new Map() };
+}
+
+/** A successful change: its entry, at the revision after the group's last one. */
+function record(model: Model, account: Account, action: Action, before: Group | null, after: Group | null) {
+  const id = (after ?? before)?.id as string;
+  const trail = model.trails.get(id) ?? { account, entries: [] };
+  model.trails.set(id, trail);
+  const revision = (trail.entries.at(-1)?.revision ?? 0) + 1;
+  trail.entries.push({ revision, action, before, after });
+}
+
+const revisionOf = (model: Model, id: string) => model.trails.get(id)?.entries.at(-1)?.revision ?? 0;
+const tagOf = (model: Model, group: Group) => `"r${revisionOf(model, group.id)}-${group.updated_at}"`;
+
+/** If-Match as a command sends it: none, the current tag, `*`, or a tag that does not match. */
+type Precondition = 'none' | 'right' | 'star' | 'stale' | 'weak';
+
+function ifMatchHeader(
+  model: Model,
+  group: Group | undefined,
+  precondition: Precondition,
+): Record<string, string> {
+  if (precondition === 'none') return {};
+  if (precondition === 'star') return { 'if-match': '*' };
+  const current = group ? tagOf(model, group) : '"r1-2026-01-01T00:00:00.000000000Z"';
+  if (precondition === 'right') return { 'if-match': current };
+  if (precondition === 'weak') return { 'if-match': `W/${current}` };
+  // An earlier state of the group if it had one, else a tag it never had.
+  const earlier = group
+    ? [...(model.trails.get(group.id)?.entries ?? [])]
+        .reverse()
+        .find((e) => e.after && tagOfEntry(e) !== current)
+    : undefined;
+  return { 'if-match': earlier ? tagOfEntry(earlier) : '"r1-1999-01-01T00:00:00.000000000Z"' };
+}
+
+const tagOfEntry = (entry: Entry) => `"r${entry.revision}-${entry.after?.updated_at}"`;
+
+/** Whether If-Match holds for a live group (it never holds for one that does not exist). */
+const holds = (precondition: Precondition) =>
+  precondition === 'none' || precondition === 'right' || precondition === 'star';
+
+/** Puts a group back at its place in list order (created_at, then id). */
+function insertInOrder(groups: Group[], group: Group): void {
+  const at = groups.findIndex(
+    (g) => g.created_at > group.created_at || (g.created_at === group.created_at && g.id > group.id),
+  );
+  groups.splice(at === -1 ? groups.length : at, 0, group);
 }
 
 interface Real {
@@ -73,6 +142,7 @@ interface Real {
 type Target =
   | { kind: 'existing'; index: number }
   | { kind: 'other-account'; index: number }
+  | { kind: 'deleted'; index: number }
   | { kind: 'missing'; id: string };
 
 /** Answers by method and status, for the summary (the state checks' own lists not counted). */
@@ -87,11 +157,13 @@ async function send(
   method: string,
   url: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<Answer> {
-  const answer = await callApi(real.base, real.headers[credential], method, url, body);
+  const answer = await callApi(real.base, { ...real.headers[credential], ...headers }, method, url, body);
   assert.match(answer.headers.get('cf-ray') ?? '', CF_RAY);
   if (tallying) {
-    const key = `${method} ${answer.status}${answer.status === 200 ? '' : ` ${answer.body.errors[0].code}`}`;
+    const label = url.endsWith('/revert') ? 'REVERT' : method;
+    const key = `${label}${headers['if-match'] ? ' if-match' : ''} ${answer.status}${answer.status === 200 ? '' : ` ${answer.body.errors[0].code}`}`;
     tally.set(key, (tally.get(key) ?? 0) + 1);
   }
   if (answer.status !== 200) {
@@ -105,6 +177,8 @@ async function send(
 
 const collection = (account: Account) => `/client/v4/accounts/${account}/devices/deployment-groups`;
 const item = (account: Account, id: string) => `${collection(account)}/${id}`;
+const extension = (account: Account, id: string) =>
+  `/ringmaster/v1/accounts/${account}/deployment-groups/${id}`;
 const otherOf = (account: Account): Account => (account === ACCOUNT ? OTHER_ACCOUNT : ACCOUNT);
 
 function expectError(answer: Answer, status: number, code: number): void {
@@ -115,11 +189,22 @@ function expectError(answer: Answer, status: number, code: number): void {
 /** The group the target names, as seen from `account`; undefined if this account has no such group. */
 function resolve(model: Model, account: Account, target: Target): { id: string; group?: Group } {
   if (target.kind === 'missing') return { id: target.id };
+  if (target.kind === 'deleted') {
+    const gone = deletedIds(model, account);
+    return { id: gone[target.index % Math.max(gone.length, 1)] ?? '00000000-0000-4000-8000-000000000001' };
+  }
   const pool = model.groups[target.kind === 'existing' ? account : otherOf(account)];
   const group = pool[target.index % Math.max(pool.length, 1)];
   if (!group)
     return { id: target.kind === 'existing' ? '00000000-0000-4000-8000-000000000000' : 'not-a-uuid' };
   return target.kind === 'existing' ? { id: group.id, group } : { id: group.id };
+}
+
+/** The account's deleted groups (their trail ends with a deletion). */
+function deletedIds(model: Model, account: Account): string[] {
+  return [...model.trails]
+    .filter(([, trail]) => trail.account === account && trail.entries.at(-1)?.after === null)
+    .map(([id]) => id);
 }
 
 /** Who owns each policy ID in an account, per the model. */
@@ -200,6 +285,8 @@ class Create implements fc.AsyncCommand<Model, Real> {
     const previous = model.groups[this.account].at(-1);
     if (previous) assert.ok(group.created_at > previous.created_at, 'created_at increases with creation');
     model.groups[this.account].push(group);
+    record(model, this.account, 'create', null, group);
+    assert.equal(answer.headers.get('etag'), tagOf(model, group));
   }
   toString = () => `create(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.body)})`;
 }
@@ -211,14 +298,18 @@ class Update implements fc.AsyncCommand<Model, Real> {
     readonly target: Target,
     readonly body: Partial<CreateBody> & Record<string, unknown>,
     readonly valid: boolean,
+    readonly precondition: Precondition = 'none',
   ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
     const { id, group } = resolve(model, this.account, this.target);
-    const answer = await send(real, this.credential, 'PATCH', item(this.account, id), this.body);
+    const condition = ifMatchHeader(model, group, this.precondition);
+    const answer = await send(real, this.credential, 'PATCH', item(this.account, id), this.body, condition);
     if (!allows(this.credential, this.account, 'write')) return expectError(answer, 403, 10000);
     if (!this.valid) return expectError(answer, 400, 2001);
     if (!group) return expectError(answer, 404, 2002);
+    // Checked before anything else is (a no-op or a conflict too): nothing is written.
+    if (!holds(this.precondition)) return expectError(answer, 412, 2007);
     const next = {
       name: this.body.name ?? group.name,
       version_config:
@@ -248,12 +339,14 @@ class Update implements fc.AsyncCommand<Model, Real> {
       assert.equal(updated.updated_at, group.updated_at, 'updated_at kept when nothing changed');
     } else {
       assert.ok(updated.updated_at > group.updated_at, 'updated_at strictly later after a change');
+      record(model, this.account, 'update', group, updated);
     }
     const groups = model.groups[this.account];
     groups[groups.indexOf(group)] = updated;
+    assert.equal(answer.headers.get('etag'), tagOf(model, updated));
   }
   toString = () =>
-    `update(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)}, ${JSON.stringify(this.body)})`;
+    `update(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)}, ${JSON.stringify(this.body)}, if-match ${this.precondition})`;
 }
 
 /** A command on one group by its target: which account's path, which credential, which group. */
@@ -263,23 +356,27 @@ abstract class GroupCommand {
     readonly account: Account,
     readonly credential: CredentialName,
     readonly target: Target,
+    readonly precondition: Precondition = 'none',
   ) {}
   check = () => true;
   toString = () =>
-    `${this.verb}(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)})`;
+    `${this.verb}(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)}, if-match ${this.precondition})`;
 }
 
 class Delete extends GroupCommand implements fc.AsyncCommand<Model, Real> {
   readonly verb = 'delete';
   async run(model: Model, real: Real): Promise<void> {
     const { id, group } = resolve(model, this.account, this.target);
-    const answer = await send(real, this.credential, 'DELETE', item(this.account, id));
+    const condition = ifMatchHeader(model, group, this.precondition);
+    const answer = await send(real, this.credential, 'DELETE', item(this.account, id), undefined, condition);
     if (!allows(this.credential, this.account, 'write')) return expectError(answer, 403, 10000);
     if (!group) return expectError(answer, 404, 2002);
+    if (!holds(this.precondition)) return expectError(answer, 412, 2007);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.deepEqual(answer.body.result, { id: group.id });
     const groups = model.groups[this.account];
     groups.splice(groups.indexOf(group), 1);
+    record(model, this.account, 'delete', group, null);
   }
 }
 
@@ -292,7 +389,83 @@ class Get extends GroupCommand implements fc.AsyncCommand<Model, Real> {
     if (!group) return expectError(answer, 404, 2002);
     assert.equal(answer.status, 200);
     assert.deepEqual(answer.body.result, group);
+    assert.equal(answer.headers.get('etag'), tagOf(model, group));
   }
+}
+
+/** Which revision a revert asks for: one of the group's own, one past its last, or 0 (invalid). */
+type RevisionChoice = { kind: 'own'; index: number } | { kind: 'beyond'; by: number } | { kind: 'zero' };
+
+class Revert extends GroupCommand implements fc.AsyncCommand<Model, Real> {
+  readonly verb = 'revert';
+  constructor(
+    account: Account,
+    credential: CredentialName,
+    target: Target,
+    precondition: Precondition,
+    readonly choice: RevisionChoice,
+  ) {
+    super(account, credential, target, precondition);
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    const { id, group } = resolve(model, this.account, this.target);
+    const trail = model.trails.get(id);
+    const entries = trail?.account === this.account ? trail.entries : [];
+    const revision = this.revision(entries);
+    const condition = ifMatchHeader(model, group, this.precondition);
+    const url = `${extension(this.account, id)}/revert`;
+    const answer = await send(real, this.credential, 'POST', url, { revision }, condition);
+    if (!allows(this.credential, this.account, 'write')) return expectError(answer, 403, 10000);
+    if (revision < 1) return expectError(answer, 400, 2001);
+    // 404 only for a group that never existed in this account; a deleted one has its history.
+    if (entries.length === 0) return expectError(answer, 404, 2002);
+    const target = entries.find((e) => e.revision === revision)?.after;
+    if (!target) {
+      expectError(answer, 400, 2001);
+      assert.equal(answer.body.errors[0].source?.pointer, '/revision');
+      return;
+    }
+    // If-Match names the current state: it never holds for a deleted group.
+    if (!(group ? holds(this.precondition) : this.precondition === 'none')) {
+      return expectError(answer, 412, 2007);
+    }
+    const owned = owners(model, this.account);
+    const requested = target.policy_ids ?? [];
+    const conflicting = requested
+      .filter((p) => owned.has(p) && owned.get(p) !== id)
+      .map((p): [string, string] => [p, owned.get(p)!]);
+    if (conflicting.length > 0) {
+      expectError(answer, 409, 2004);
+      assert.deepEqual(answer.body.errors, expectedConflicts(requested, conflicting));
+      return;
+    }
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const reverted: Group = answer.body.result;
+    assert.deepEqual(
+      { ...reverted, updated_at: undefined },
+      { ...target, created_at: group?.created_at ?? target.created_at, updated_at: undefined },
+    );
+    const groups = model.groups[this.account];
+    if (!group) {
+      insertInOrder(groups, reverted);
+      record(model, this.account, 'revert', null, reverted);
+    } else if (sameContent(group, target)) {
+      assert.deepEqual(reverted, group, 'a revert that changes nothing writes nothing');
+    } else {
+      assert.ok(reverted.updated_at > group.updated_at, 'updated_at strictly later after a revert');
+      groups[groups.indexOf(group)] = reverted;
+      record(model, this.account, 'revert', group, reverted);
+    }
+    assert.equal(answer.headers.get('etag'), tagOf(model, reverted));
+  }
+  private revision(entries: Entry[]): number {
+    const last = entries.at(-1)?.revision ?? 0;
+    if (this.choice.kind === 'zero') return 0;
+    if (this.choice.kind === 'beyond') return last + this.choice.by;
+    return entries[this.choice.index % Math.max(entries.length, 1)]?.revision ?? this.choice.index + 1;
+  }
+  override toString = () =>
+    `revert(${this.account.slice(0, 4)}, ${this.credential}, ${JSON.stringify(this.target)}, if-match ${this.precondition}, ${JSON.stringify(this.choice)})`;
 }
 
 class List implements fc.AsyncCommand<Model, Real> {
@@ -339,6 +512,65 @@ async function assertStateMatches(model: Model, real: Real): Promise<void> {
   }
 }
 
+/** What a history entry says changed: every field but updated_at that differs (null: did not exist). */
+function changes(before: Group | null, after: Group | null) {
+  const fields = ['id', 'name', 'version_config', 'policy_ids', 'created_at'] as const;
+  return fields
+    .filter((f) => !before || !after || JSON.stringify(before[f]) !== JSON.stringify(after[f]))
+    .map((field) => ({ field, before: before?.[field] ?? null, after: after?.[field] ?? null }));
+}
+
+/**
+ * After a sequence: every group's history (live and deleted) is its trail in the model, newest first, and
+ * the account's audit log (v1) holds exactly those entries for the sequence's groups — one per successful
+ * change, nothing for a refused one — with their before and after.
+ */
+async function assertTrailsMatch(model: Model, real: Real, since: string): Promise<void> {
+  tallying = false;
+  try {
+    for (const [id, { account, entries }] of model.trails) {
+      const answer = await send(real, 'admin', 'GET', `${extension(account, id)}/history?per_page=100`);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      const got = (answer.body.result as any[]).map((e) => ({
+        revision: e.revision,
+        action: e.action,
+        deployment_group: e.deployment_group,
+        changes: e.changes,
+      }));
+      const expected = entries.map((e) => ({
+        revision: e.revision,
+        action: e.action,
+        deployment_group: e.after,
+        changes: changes(e.before, e.after),
+      }));
+      assert.deepEqual(got, expected.reverse(), `history of ${id}`);
+    }
+    for (const account of ACCOUNTS) {
+      const url = `/client/v4/accounts/${account}/audit_logs?since=${since}&direction=asc&per_page=1000`;
+      const answer = await send(real, 'admin', 'GET', url);
+      assert.equal(answer.status, 200);
+      const logged = (answer.body.result as any[])
+        .filter((e) => model.trails.get(e.resource.id)?.account === account)
+        .map((e) => ({
+          id: e.resource.id,
+          action: e.action.type,
+          revision: e.metadata.revision,
+          before: e.oldValue === undefined ? null : JSON.parse(e.oldValue),
+          after: e.newValue === undefined ? null : JSON.parse(e.newValue),
+        }));
+      const expected = [...model.trails]
+        .filter(([, trail]) => trail.account === account)
+        .flatMap(([id, trail]) => trail.entries.map((e) => ({ id, ...e })));
+      const byGroup = (list: { id: string }[]) =>
+        [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      // Per group in write order (a stable sort keeps the log's order within a group).
+      assert.deepEqual(byGroup(logged), byGroup(expected), `audit log of ${account}`);
+    }
+  } finally {
+    tallying = true;
+  }
+}
+
 /** Wraps a command so that the whole state is compared with the model after it ran. */
 class Checked implements fc.AsyncCommand<Model, Real> {
   constructor(readonly command: fc.AsyncCommand<Model, Real>) {}
@@ -378,7 +610,25 @@ const policyIdsArb = fc.oneof(
 const targetArb: fc.Arbitrary<Target> = fc.oneof(
   { weight: 8, arbitrary: fc.nat(20).map((index) => ({ kind: 'existing' as const, index })) },
   { weight: 1, arbitrary: fc.nat(20).map((index) => ({ kind: 'other-account' as const, index })) },
+  { weight: 1, arbitrary: fc.nat(20).map((index) => ({ kind: 'deleted' as const, index })) },
   { weight: 1, arbitrary: fc.uuid({ version: 4 }).map((id) => ({ kind: 'missing' as const, id })) },
+);
+// Mostly unconditional; a conditional write is right or stale about as often.
+const preconditionArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<Precondition>('none') },
+  { weight: 2, arbitrary: fc.constantFrom<Precondition>('right', 'stale') },
+  { weight: 1, arbitrary: fc.constantFrom<Precondition>('star', 'weak') },
+);
+const revisionArb: fc.Arbitrary<RevisionChoice> = fc.oneof(
+  { weight: 8, arbitrary: fc.nat(20).map((index) => ({ kind: 'own' as const, index })) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).map((by) => ({ kind: 'beyond' as const, by })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'zero' as const }) },
+);
+// Reverts mostly of this account's groups, live or deleted.
+const revertTargetArb: fc.Arbitrary<Target> = fc.oneof(
+  { weight: 4, arbitrary: fc.nat(20).map((index) => ({ kind: 'existing' as const, index })) },
+  { weight: 4, arbitrary: fc.nat(20).map((index) => ({ kind: 'deleted' as const, index })) },
+  { weight: 1, arbitrary: targetArb },
 );
 // Read-only fields a client may echo back: accepted and ignored.
 const echoedArb = fc.option(
@@ -448,10 +698,11 @@ const updateArb = fc.oneof(
           { requiredKeys: [] },
         ),
         echoedArb,
+        preconditionArb,
       )
       .map(
-        ([account, credential, target, body, echoed]) =>
-          new Update(account, credential, target, { ...body, ...echoed }, true),
+        ([account, credential, target, body, echoed, precondition]) =>
+          new Update(account, credential, target, { ...body, ...echoed }, true, precondition),
       ),
   },
   {
@@ -467,7 +718,15 @@ const commandArbs = [
   updateArb,
   updateArb,
   updateArb,
-  fc.tuple(accountArb, credentialArb, targetArb).map(([a, c, target]) => new Delete(a, c, target)),
+  fc
+    .tuple(accountArb, credentialArb, targetArb, preconditionArb)
+    .map(([a, c, target, precondition]) => new Delete(a, c, target, precondition)),
+  fc
+    .tuple(accountArb, credentialArb, revertTargetArb, preconditionArb, revisionArb)
+    .map(([a, c, target, precondition, choice]) => new Revert(a, c, target, precondition, choice)),
+  fc
+    .tuple(accountArb, credentialArb, revertTargetArb, preconditionArb, revisionArb)
+    .map(([a, c, target, precondition, choice]) => new Revert(a, c, target, precondition, choice)),
   fc.tuple(accountArb, credentialArb, targetArb).map(([a, c, target]) => new Get(a, c, target)),
   fc
     .tuple(accountArb, credentialArb, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }))
@@ -525,10 +784,11 @@ test('behaves like the in-memory model under random command sequences across acc
         const name = String(command).slice(0, String(command).indexOf('('));
         counts.set(name, (counts.get(name) ?? 0) + 1);
       }
-      await fc.asyncModelRun(
-        () => ({ model: { groups: { [ACCOUNT]: [], [OTHER_ACCOUNT]: [] } } as Model, real }),
-        commands,
-      );
+      // Entries of the reset are older than this, and none of them is about this sequence's groups.
+      const since = new Date().toISOString();
+      const model = newModel();
+      await fc.asyncModelRun(() => ({ model, real }), commands);
+      await assertTrailsMatch(model, real, since);
     }),
     { numRuns: RUNS, seed: SEED },
   );
@@ -545,5 +805,17 @@ test('behaves like the in-memory model under random command sequences across acc
   assert.ok(
     (tally.get('POST 409 2004') ?? 0) + (tally.get('PATCH 409 2004') ?? 0) > 0,
     'no 409 was exercised',
+  );
+  for (const answer of [
+    'PATCH if-match 412 2007',
+    'DELETE if-match 412 2007',
+    'REVERT 200',
+    'REVERT 400 2001',
+  ]) {
+    assert.ok((tally.get(answer) ?? 0) > 0, `${answer} was never exercised`);
+  }
+  assert.ok(
+    (tally.get('REVERT if-match 200') ?? 0) + (tally.get('PATCH if-match 200') ?? 0) > 0,
+    'no conditional write ever succeeded',
   );
 });

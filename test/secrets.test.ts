@@ -3,7 +3,10 @@
 // failure paths too (400, 401, 403, 404, 405, 409, 413, 415, 429, 431, 503, unparsable HTTP). Then the
 // captured stdout and stderr — minus the one-time bootstrap banner, which is specified to show the
 // operator token once — and every response (status line, headers, body) are searched for every secret,
-// its random part alone, and its SHA-256 (hex and base64): none may appear.
+// its random part alone, and its SHA-256 (hex and base64): none may appear. So is the audit trail, every
+// way it can be read (docs/contract.md §8.2): both audit-log routes, each group's history, `ringmaster audit
+// list --json` and the audit entries of a `db export` — including the entries of the credentials created
+// and revoked at the command line.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,12 +33,14 @@ let port: number;
 let transcript = '';
 /** What the CLI printed besides the secret it creates (stderr, `tokens list`, `tokens revoke`). */
 let cliOutput = '';
+/** The audit trail as every reader shows it, for the search. */
+let auditText = '';
 
 /** Every secret in play, by name. */
 const secrets: Record<string, string> = {};
 
 /** Runs a CLI command on the test's database, without blocking (so that several run side by side). */
-function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+function cli(args: string[], { record = true } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
@@ -53,7 +58,7 @@ function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
     child.once('exit', (code) => {
       if (code !== 0) reject(new Error(`ringmaster ${args.join(' ')} exited ${code}: ${stderr}`));
       // Only `create` prints a secret, alone on stdout (that is its purpose); everything else is searched.
-      cliOutput += (args[1] === 'create' ? '' : stdout) + stderr;
+      cliOutput += (args[1] === 'create' || !record ? '' : stdout) + stderr;
       resolve({ stdout, stderr });
     });
   });
@@ -89,6 +94,7 @@ before(async () => {
       (await tokens.createToken(options)).secret;
     secrets.reader = await create({ accounts: [ACCOUNT], permission: 'read' });
     secrets.limited = await create({ accounts: null, permission: 'write' });
+    secrets.auditor = await create({ accounts: null, permission: 'read' });
     const soon = formatTimestamp(nowNanos() + 500_000_000n);
     secrets.expired = await create({ accounts: null, permission: 'write', expires_at: soon });
     const revoked = await tokens.createToken({ accounts: null, permission: 'write' });
@@ -145,6 +151,8 @@ const group = (name: string, policyIds?: string[]) =>
     ...(policyIds ? { policy_ids: policyIds } : {}),
   });
 
+let policies = 0;
+
 /** Every route, every method it serves and some it does not, with one set of credential headers. */
 async function everyRoute(credentials: Record<string, string>, label: string): Promise<void> {
   await call('GET', '/client/v4/user/tokens/verify', credentials);
@@ -157,13 +165,19 @@ async function everyRoute(credentials: Record<string, string>, label: string): P
       { ...credentials, ...json },
       group(`${label} ${account}`),
     );
-    // A group to read, change and delete: the admin's when this credential cannot create one.
+    // A group to read, change and delete: the admin's when this credential cannot create one. Its policy
+    // ID (at most 36 characters, no spaces) is claimed again below for a 409.
+    const policy = `secrets-${++policies}`;
     const response = await fetch(`http://127.0.0.1:${port}${collection(account)}`, {
       method: 'POST',
       headers: { ...bearer(secrets.operator as string), ...json },
-      body: group(`${label} target`, [`${label}-${account}-p`]),
+      body: group(`${label} target`, [policy]),
     });
-    const id = (await response.json()).result?.id ?? '00000000-0000-4000-8000-000000000000';
+    const created = await response.json();
+    // Past the operator's rate limit (the 429 checks run last) the create would fail, and with it every
+    // success path below: it must not.
+    assert.equal(response.status, 200, JSON.stringify(created));
+    const id = created.result.id;
     await call('GET', `${collection(account)}/${id}`, credentials);
     await call(
       'PATCH',
@@ -172,12 +186,7 @@ async function everyRoute(credentials: Record<string, string>, label: string): P
       JSON.stringify({ name: `${label} renamed` }),
     );
     // Failures after authentication: conflict, validation, bad JSON, wrong type, no route, wrong method.
-    await call(
-      'POST',
-      collection(account),
-      { ...credentials, ...json },
-      group('conflict', [`${label}-${account}-p`]),
-    );
+    await call('POST', collection(account), { ...credentials, ...json }, group('conflict', [policy]));
     await call(
       'POST',
       collection(account),
@@ -196,6 +205,51 @@ async function everyRoute(credentials: Record<string, string>, label: string): P
   for (const path of ['/healthz', '/readyz', '/metrics', '/client/v4/openapi.json', '/']) {
     await call('GET', path, credentials);
   }
+}
+
+/** GETs with the auditor's token (its own rate limit), recorded in the transcript and the audit text. */
+async function readAudit(path: string): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: bearer(secrets.auditor!) });
+  const text = await response.text();
+  assert.equal(response.status, 200, `${path}: ${text}`);
+  transcript += `${text}\n`;
+  auditText += `${text}\n`;
+  return JSON.parse(text);
+}
+
+/**
+ * The audit trail through the API: both versions of the audit-log route, every page, for both accounts, and
+ * the history of the groups they name. Returns the v1 entries of ACCOUNT.
+ */
+async function readAuditRoutes(): Promise<any[]> {
+  const groups = new Set<string>();
+  let own: any[] = [];
+  for (const account of [ACCOUNT, OTHER_ACCOUNT]) {
+    const v1: any[] = [];
+    for (let page = 1; ; page++) {
+      const { result } = await readAudit(
+        `/client/v4/accounts/${account}/audit_logs?per_page=1000&page=${page}`,
+      );
+      if (result.length === 0) break;
+      v1.push(...result);
+    }
+    if (account === ACCOUNT) own = v1;
+    for (const entry of v1)
+      if (entry.resource.type === 'deployment_group') groups.add(`${account} ${entry.resource.id}`);
+    let cursor = '';
+    do {
+      const answer = await readAudit(
+        `/client/v4/accounts/${account}/logs/audit?since=2000-01-01&before=2100-01-01&limit=1000${cursor}`,
+      );
+      cursor = answer.result_info.cursor ? `&cursor=${encodeURIComponent(answer.result_info.cursor)}` : '';
+    } while (cursor);
+  }
+  // A history per group, up to the auditor's rate limit.
+  for (const pair of [...groups].slice(0, 120)) {
+    const [account, id] = pair.split(' ');
+    await readAudit(`/ringmaster/v1/accounts/${account}/deployment-groups/${id}/history?per_page=50`);
+  }
+  return own;
 }
 
 test('never writes a secret, its random part or its hash to the logs or to any response', async (context) => {
@@ -263,6 +317,17 @@ test('never writes a secret, its random part or its hash to the logs or to any r
     await call('GET', path, bearer(writer));
   }
 
+  // The audit trail, read back, with the CLI's credential entries in it: the writer token and the key
+  // created, a key revoked (that one grants every account, so ACCOUNT sees it as a user-level entry).
+  const entries = await readAuditRoutes();
+  const credentialEntries = entries
+    .filter((e) => e.resource.type !== 'deployment_group')
+    .map((e) => `${e.resource.type} ${e.action.type} ${e.interface}`);
+  for (const expected of ['api_token create CLI', 'api_key create CLI', 'api_key revoke CLI']) {
+    assert.ok(credentialEntries.includes(expected), `${expected} in ${JSON.stringify(credentialEntries)}`);
+  }
+  assert.ok(entries.some((e) => e.resource.type === 'deployment_group'));
+
   // 429: the per-credential limit (RATE_LIMIT) ...
   // Windows are fixed and aligned to the minute: allow for one window boundary passing mid-loop.
   let limited = 0;
@@ -289,6 +354,16 @@ test('never writes a secret, its random part or its hash to the logs or to any r
   assert.equal(await call('GET', collection(), legacy(secrets.unknownKey!)), 429);
 
   assert.equal(await server.stop(), 0);
+  // The operator's view of the trail, and the audit entries of a backup (only those: a backup carries the
+  // credentials' hashes on purpose, to restore them).
+  auditText += (await cli(['audit', 'list', '--json'])).stdout;
+  const backup = (await cli(['db', 'export'], { record: false })).stdout.split('\n');
+  const exported = backup.filter((line) => line.includes('"type":"audit_entry"'));
+  assert.ok(
+    exported.some((line) => line.includes('"resource_type":"api_token"')),
+    'credential entries exported',
+  );
+  auditText += exported.join('\n');
   const stdout = server.stdout();
   const stderr = server.stderr();
 
@@ -313,6 +388,7 @@ test('never writes a secret, its random part or its hash to the logs or to any r
   const searched = {
     logs: `${logs}\n${decoded(decoded(logs))}`,
     response: `${transcript}\n${decoded(decoded(transcript))}`,
+    audit: auditText,
   };
   const leaks: string[] = [];
   for (const [name, secret] of Object.entries(secrets)) {
@@ -332,11 +408,13 @@ test('never writes a secret, its random part or its hash to the logs or to any r
       if (searched.logs.includes(value)) leaks.push(`${name} (${form}) in the logs`);
       if (searched.response.includes(value)) leaks.push(`${name} (${form}) in a response`);
       if (cliOutput.includes(value)) leaks.push(`${name} (${form}) in the CLI's messages`);
+      if (searched.audit.includes(value)) leaks.push(`${name} (${form}) in an audit entry`);
     }
   }
   assert.deepEqual(leaks, []);
   context.diagnostic(
     `${Object.keys(secrets).length} secrets × 8 forms searched in ${lines.length} log lines ` +
-      `(${logs.length} bytes) and ${transcript.length} bytes of responses: 0 leaks`,
+      `(${logs.length} bytes), ${transcript.length} bytes of responses and ${auditText.length} bytes of ` +
+      `audit trail (${entries.length} v1 entries of one account, audit list, export): 0 leaks`,
   );
 });

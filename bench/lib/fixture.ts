@@ -105,31 +105,40 @@ export async function captureBodies(origin: string, fixture: Fixture): Promise<C
 export interface ScaleSeed {
   groups: number;
   policyIds: number;
+  /** Audit entries (group changes), spread evenly over the groups and over the last AUDIT_SPAN_DAYS days. */
+  auditEntries: number;
   seconds: number;
   /** A spread of group IDs to GET and PATCH. */
   sampleIds: string[];
 }
 
+/** The seeded audit history covers this many days up to the seed (inside the default 365-day retention). */
+export const AUDIT_SPAN_DAYS = 300;
+
 /**
  * Writes `groups` groups with `perGroup` policy IDs each straight into a migrated SQLite database (the
- * server must not be running), in one transaction per 10,000 groups, with a progress line on stderr.
+ * server must not be running), in one transaction per 10,000 groups, with a progress line on stderr;
+ * then `auditEntries` audit entries (seedSqliteAudit).
  * Rows have exactly the shape the server writes (same columns, JSON arrays, RFC 3339 nano timestamps).
  */
-export function seedSqliteScale(path: string, groups: number, perGroup: number): ScaleSeed {
+export function seedSqliteScale(path: string, groups: number, perGroup: number, auditEntries = 0): ScaleSeed {
   const started = performance.now();
   const db = new BetterSqlite3(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144'); // 256 MiB while seeding; the server uses its own connection
   const insertGroup = db.prepare(
-    `INSERT INTO deployment_groups (id, account_id, name, version_config, policy_ids, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO deployment_groups (id, account_id, name, version_config, policy_ids, created_at, updated_at, revision)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertOwner = db.prepare(
     'INSERT INTO policy_owners (account_id, policy_id, group_id) VALUES (?, ?, ?)',
   );
   const versionConfig = JSON.stringify(seedGroup(0, []).version_config);
-  const base = BigInt(Date.now() - 86_400_000) * 1_000_000n;
+  const base = BigInt(Date.now() - (AUDIT_SPAN_DAYS + 1) * 86_400_000) * 1_000_000n;
+  // Each group's revision is the number of audit entries seedSqliteAudit gives it.
+  const revisionOf = (i: number) => Math.floor(auditEntries / groups) + (i < auditEntries % groups ? 1 : 0);
+  const allIds: string[] = [];
   const sampleEvery = Math.max(1, Math.floor(groups / 100));
   const sampleIds: string[] = [];
   const batch = 10_000;
@@ -147,11 +156,21 @@ export function seedSqliteScale(path: string, groups: number, perGroup: number):
   const writeBatch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const id = randomUUID();
+      allIds.push(id);
       if (i % sampleEvery === 0) sampleIds.push(id);
       const policyIds = Array.from({ length: perGroup }, () => randomUUID());
       const at = timestamp(base + BigInt(i) * 1000n);
       const group = seedGroup(i, policyIds);
-      insertGroup.run(id, ACCOUNT, group.name, versionConfig, JSON.stringify(policyIds), at, at);
+      insertGroup.run(
+        id,
+        ACCOUNT,
+        group.name,
+        versionConfig,
+        JSON.stringify(policyIds),
+        at,
+        at,
+        revisionOf(i) || 1,
+      );
       for (const policyId of policyIds) insertOwner.run(ACCOUNT, policyId, id);
     }
   });
@@ -160,9 +179,72 @@ export function seedSqliteScale(path: string, groups: number, perGroup: number):
     progress(Math.min(groups, from + batch));
   }
   progress(groups, true);
+  if (auditEntries > 0) seedSqliteAudit(db, allIds, auditEntries, base);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  return { groups, policyIds: groups * perGroup, seconds: (performance.now() - started) / 1000, sampleIds };
+  const seconds = (performance.now() - started) / 1000;
+  return { groups, policyIds: groups * perGroup, auditEntries, seconds, sampleIds };
+}
+
+/**
+ * `count` audit entries of group changes, as the server writes them (a create, then updates: entry k is
+ * group k % n's revision k / n + 1), `at` rising evenly from `base` to now, 50,000 per transaction. Each
+ * entry carries a before and an after of a group's size, and the API's context (a token, an address, a ray).
+ */
+function seedSqliteAudit(db: BetterSqlite3.Database, groupIds: string[], count: number, base: bigint): void {
+  const started = performance.now();
+  const insert = db.prepare(
+    `INSERT INTO audit_log (id, account_id, at, action, resource_type, resource_id, revision, actor_type,
+       actor_id, actor_name, actor_ip, interface, ray_id, method, uri, status, user_agent, before, after)
+     VALUES (?, ?, ?, ?, 'deployment_group', ?, ?, 'user', ?, 'bench token', '10.0.0.7', 'API', ?, ?, ?, 200,
+       'bench', ?, ?)`,
+  );
+  const step = (BigInt(Date.now()) * 1_000_000n - base) / BigInt(count);
+  const versionConfig = seedGroup(0, []).version_config;
+  const state = (id: string, revision: number, at: string) =>
+    JSON.stringify({
+      id,
+      name: `seed-group rev ${revision}`,
+      version_config: versionConfig,
+      policy_ids: [`${id.slice(0, 8)}-a`, `${id.slice(0, 8)}-b`],
+      created_at: at,
+      updated_at: at,
+    });
+  const credential = randomUUID().replaceAll('-', '');
+  const writeBatch = db.transaction((from: number, to: number) => {
+    for (let k = from; k < to; k++) {
+      const id = groupIds[k % groupIds.length] as string;
+      const revision = Math.floor(k / groupIds.length) + 1;
+      const at = timestamp(base + BigInt(k) * step);
+      const create = revision === 1;
+      const uri = create ? COLLECTION : `${COLLECTION}/${id}`;
+      const ray = k.toString(16).padStart(16, '0');
+      const before = create ? null : state(id, revision - 1, at);
+      insert.run(
+        randomUUID(),
+        ACCOUNT,
+        at,
+        create ? 'create' : 'update',
+        id,
+        revision,
+        credential,
+        ray,
+        create ? 'POST' : 'PATCH',
+        uri,
+        before,
+        state(id, revision, at),
+      );
+    }
+  });
+  const batch = 50_000;
+  for (let from = 0; from < count; from += batch) {
+    writeBatch(from, Math.min(count, from + batch));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(
+      `\r  seeding: ${Math.min(count, from + batch).toLocaleString('en')}/${count.toLocaleString('en')} audit entries  ${seconds} s`,
+    );
+  }
+  process.stderr.write('\n');
 }
 
 function timestamp(nanos: bigint): string {

@@ -51,6 +51,9 @@ const TYPES: [name: string, from: string, locate: Locate][] = [
     'audit-logs-v2-get-account-audit-logs → result_info',
     (d) => envelope(d, 'audit-logs-v2-get-account-audit-logs').result_info,
   ],
+  ['Rollout', 'get-rollout → result', (d) => result(d, 'get-rollout')],
+  ['RolloutCreate', 'create-rollout → body', (d) => body(d, 'create-rollout')],
+  ['VersionTarget', 'resolve-version-targets → result[]', (d) => result(d, 'resolve-version-targets')],
 ];
 
 /** The constants wire.ts exports. */
@@ -164,9 +167,21 @@ function objectBody(schema: Json, named: Map<string, string>, indent: string): s
     if (!isTyped(property)) continue;
     if (property.description) lines.push(`${indent}  /** ${property.description} */`);
     const optional = required.has(key) ? '' : '?';
-    lines.push(`${indent}  ${key}${optional}: ${typeOf(property, named, `${indent}  `, key)};`);
+    lines.push(`${indent}  ${key}${optional}:${propertyType(property, named, `${indent}  `, key)};`);
   }
   return lines.length ? `{\n${lines.join('\n')}\n${indent}}` : '{}';
+}
+
+/**
+ * A property's type after its colon. A union with a multi-line part (`{ … }[] | null`) is written one
+ * part per line, as the formatter (biome) writes it, so that the generated file is already formatted.
+ */
+function propertyType(schema: Json, named: Map<string, string>, indent: string, key: string): string {
+  const whole = typeOf(schema, named, indent, key);
+  const types: string[] = Array.isArray(schema.type) ? schema.type : [];
+  if (!whole.includes('\n') || types.length < 2 || schema.enum !== undefined) return ` ${whole}`;
+  const parts = types.map((type) => single(type, schema, named, `${indent}    `));
+  return parts.map((part) => `\n${indent}  | ${part}`).join('');
 }
 
 function isTyped(schema: Json): boolean {

@@ -95,7 +95,10 @@ export interface DashboardServer {
   token: string;
   /** The server's DATABASE_URL, for CLI commands such as `tokens create`. */
   databaseUrl: string;
-  /** Calls the public API with the operator token; returns the parsed envelope. */
+  /**
+   * Calls the public API with the operator token; returns the parsed envelope. A path is under
+   * /client/v4 unless it starts with /ringmaster/ (Ringmaster's own routes).
+   */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
@@ -114,7 +117,8 @@ export async function startDashboardServer(env: Record<string, string> = {}): Pr
     token,
     databaseUrl,
     async api(method, path, body) {
-      const response = await fetch(`${server.baseUrl}${path}`, {
+      const base = path.startsWith('/ringmaster/') ? origin : server.baseUrl;
+      const response = await fetch(`${base}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${token}`,

@@ -29,6 +29,8 @@ export interface Success<T, I = ResultInfo> {
   resultInfo?: I;
   /** The `ETag` of the one group answered (get, create, update, revert), for a later `If-Match`. */
   etag: string | null;
+  /** The envelope's `messages` (a version-target lookup that finds nothing says why there). */
+  messages?: { code?: number; message: string }[];
 }
 
 /** A field's value before and after a change (the OpenAPI document leaves them untyped: any JSON). */
@@ -142,7 +144,8 @@ export class Api {
     return this.request('GET', `${API_BASE}${this.account}/logs/audit?${search}`);
   }
 
-  private async request<T, I = ResultInfo>(
+  /** Any API call with this session's token; the views' own modules (rollouts-api.ts…) build on it. */
+  async request<T, I = ResultInfo>(
     method: string,
     path: string,
     body?: unknown,
@@ -186,6 +189,9 @@ export class Api {
         result: envelope.result as T,
         resultInfo: envelope.result_info as I | undefined,
         etag: response.headers.get('etag'),
+        messages: Array.isArray(envelope.messages)
+          ? (envelope.messages as Success<T>['messages'])
+          : undefined,
       };
     }
     const errors = Array.isArray(envelope?.errors) ? (envelope.errors as ApiErrorItem[]) : [];

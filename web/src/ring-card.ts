@@ -2,34 +2,34 @@
 // and — for a token that may write — Edit and Delete.
 import { h, hidden } from './dom.ts';
 import { environmentLabel, exactTime, parseTimestamp, plural, relativeTime } from './format.ts';
-import type { Group } from './wire.ts';
+import type { Group, VersionConfig } from './wire.ts';
 
 export interface CardActions {
   edit(group: Group): void;
   remove(group: Group): void;
   history(group: Group): void;
+  /** Starts a rollout of this ring's versions to the rings after it (promote.ts); none on the last ring. */
+  promote?(group: Group): void;
 }
 
-/** The card; for a read-only token (`writable` false) History is its only button. */
-export function ringCard(group: Group, actions: CardActions, writable: boolean): HTMLElement {
+/**
+ * The card; for a read-only token (`writable` false) History is its only button. `extra`: more to show
+ * on it (the rollout moving the ring, rollouts-ring.ts).
+ */
+export function ringCard(
+  group: Group,
+  actions: CardActions,
+  writable: boolean,
+  extra: Node | null = null,
+): HTMLElement {
   const titleId = `group-${group.id}-name`;
   return h(
     'article',
     { class: 'card', id: `group-${group.id}`, tabindex: '-1', 'aria-labelledby': titleId },
     h('h2', { id: titleId, class: 'card-title' }, group.name),
-    h(
-      'dl',
-      { class: 'versions', 'aria-label': 'Client versions' },
-      group.version_config.map((entry) =>
-        h(
-          'div',
-          { class: entry.target_environment === null ? 'version fallback' : 'version' },
-          h('dt', {}, environmentLabel(entry.target_environment)),
-          h('dd', {}, h('code', {}, entry.version)),
-        ),
-      ),
-    ),
+    versionList(group.version_config, 'Client versions'),
     policyList(group.policy_ids ?? []),
+    extra,
     h(
       'div',
       { class: 'meta-block' },
@@ -46,6 +46,22 @@ export function ringCard(group: Group, actions: CardActions, writable: boolean):
       h('p', { class: 'meta id' }, 'ID ', h('code', {}, group.id)),
     ),
     cardButtons(group, actions, writable),
+  );
+}
+
+/** The version per environment, as on a ring card (a rollout's card shows the versions it sets alike). */
+export function versionList(entries: VersionConfig[], label: string): HTMLElement {
+  return h(
+    'dl',
+    { class: 'versions', 'aria-label': label },
+    entries.map((entry) =>
+      h(
+        'div',
+        { class: entry.target_environment === null ? 'version fallback' : 'version' },
+        h('dt', {}, environmentLabel(entry.target_environment)),
+        h('dd', {}, h('code', {}, entry.version)),
+      ),
+    ),
   );
 }
 
@@ -77,5 +93,6 @@ function cardButtons(group: Group, actions: CardActions, writable: boolean): HTM
     writable ? button('edit', 'Edit', 'button', actions.edit) : null,
     writable ? button('delete', 'Delete', 'button danger-outline', actions.remove) : null,
     button('history', 'History', 'button', actions.history),
+    writable && actions.promote ? button('promote', 'Promote…', 'button', actions.promote) : null,
   );
 }

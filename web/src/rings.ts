@@ -7,8 +7,12 @@ import { confirmDelete } from './confirm-delete.ts';
 import { announce, h, hidden, replace } from './dom.ts';
 import { parseTimestamp, plural, relativeTime } from './format.ts';
 import { openHistory } from './history-view.ts';
-import { ringCard } from './ring-card.ts';
+import { openPromoteDialog } from './promote.ts';
+import { type CardActions, ringCard } from './ring-card.ts';
 import { type FormValues, openRingDialog } from './ring-form.ts';
+import type { Rollout } from './rollout-types.ts';
+import { listAllGroups, unfinishedRollouts } from './rollouts-api.ts';
+import { ringRolloutNote } from './rollouts-ring.ts';
 import { type Access, type Group, MAX_PER_PAGE, type ResultInfo } from './wire.ts';
 
 export const PER_PAGE_CHOICES = [10, 25, 50, MAX_PER_PAGE];
@@ -23,6 +27,8 @@ export class RingsView {
   private perPage = DEFAULT_PER_PAGE;
   private groups: Group[] = [];
   private info: ResultInfo | null = null;
+  /** The account's rollouts, for the note on each ring a rollout is moving (none if they failed to load). */
+  private rollouts: Rollout[] = [];
   /** Bumped by every load, so a slow answer for an older page never overwrites a newer one. */
   private loadSeq = 0;
   /** What the user typed before following a conflict link, per group being edited (null: a new ring). */
@@ -100,10 +106,12 @@ export class RingsView {
         h('p', { class: 'state loading', role: 'status' }, h('span', { class: 'spinner' }), 'Loading rings…'),
       );
     }
-    const [outcome, access] = await Promise.all([
+    const [outcome, access, rollouts] = await Promise.all([
       this.api.listGroups(page, this.perPage),
       this.access ? null : this.api.getAccess(),
+      unfinishedRollouts(this.api),
     ]);
+    this.rollouts = rollouts;
     if (seq !== this.loadSeq) return false;
     this.root.removeAttribute('aria-busy');
     const failed = !outcome.ok ? outcome : access && !access.ok ? access : null;
@@ -171,7 +179,13 @@ export class RingsView {
           start: first + 1,
           'aria-label': `Rings ${first + 1} to ${first + this.groups.length}`,
         },
-        this.groups.map((group) => h('li', {}, ringCard(group, this.cardActions, this.writable))),
+        this.groups.map((group) =>
+          h(
+            'li',
+            {},
+            ringCard(group, this.actionsFor(group), this.writable, ringRolloutNote(group.id, this.rollouts)),
+          ),
+        ),
       ),
       this.pager(total),
     );
@@ -181,7 +195,31 @@ export class RingsView {
     edit: (group: Group) => void this.edit(group),
     remove: (group: Group) => void this.remove(group),
     history: (group: Group) => void this.history(group),
+    promote: (group: Group) => void this.promote(group),
   };
+
+  /** No Promote… on the last ring, which has no ring after it. */
+  private actionsFor(group: Group): CardActions {
+    const lastPage = this.page >= (this.info?.total_pages ?? 1);
+    if (lastPage && this.groups.at(-1)?.id === group.id) return { ...this.cardActions, promote: undefined };
+    return this.cardActions;
+  }
+
+  /** Promote…: the dialog needs every ring to offer the ones after this one; a created rollout is shown. */
+  private async promote(group: Group): Promise<void> {
+    const groups = await listAllGroups(this.api);
+    if (!groups.ok) {
+      this.showLoadError(groups, this.page);
+      return;
+    }
+    const rollout = await openPromoteDialog(this.api, group, groups.result);
+    if (!rollout) {
+      this.cardButton(group.id, 'promote')?.focus();
+      return;
+    }
+    announce(`Rollout “${rollout.name}” started.`);
+    location.hash = `#rollout=${rollout.id}`;
+  }
 
   private emptyState(): HTMLElement {
     return h(
@@ -387,7 +425,10 @@ export class RingsView {
     this.cardButton(group.id, 'history')?.focus();
   }
 
-  private cardButton(groupId: string, action: 'edit' | 'delete' | 'history'): HTMLButtonElement | null {
+  private cardButton(
+    groupId: string,
+    action: 'edit' | 'delete' | 'history' | 'promote',
+  ): HTMLButtonElement | null {
     const card = document.getElementById(`group-${groupId}`);
     return card?.querySelector<HTMLButtonElement>(`.card-actions button[data-action="${action}"]`) ?? null;
   }

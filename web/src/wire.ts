@@ -160,6 +160,74 @@ export interface AuditResultInfo {
   };
 }
 
+/** get-rollout → result */
+export interface Rollout {
+  /** The rollout ID (a UUID the server picks). */
+  id: string;
+  /** A name for the rollout. */
+  name: string;
+  /** Where the rollout is. */
+  state: 'scheduled' | 'running' | 'paused' | 'completed' | 'aborted' | 'rolled_back' | 'failed';
+  /** Why it is in its state, when not by request. */
+  state_reason: string | null;
+  version_config: VersionConfig[];
+  start_at: string;
+  stages: {
+    /** The deployment group ID (a UUID the server picks). */
+    deployment_group_id: string;
+    /** How long after the previous stage was applied (the first stage: after start_at) this one falls due. */
+    wait: string;
+    /** pending: not applied yet; skipped: will never be (aborted, or its ring was deleted). */
+    state: 'pending' | 'applied' | 'skipped' | 'rolled_back';
+    due_at: string | null;
+    applied_at: string | null;
+    replaced:
+      | {
+          target_environment: string | null;
+          version: string | null;
+        }[]
+      | null;
+  }[];
+  created_by: {
+    type: 'user' | 'system';
+    id: string | null;
+    name: string | null;
+    email: string | null;
+  };
+  created_at: string;
+  updated_at: string;
+}
+
+/** create-rollout → body */
+export interface RolloutCreate {
+  /** A name for the rollout. */
+  name: string;
+  version_config: VersionConfig[];
+  stages: {
+    /** The deployment group ID (a UUID the server picks). */
+    deployment_group_id: string;
+    /** How long after the previous stage was applied (the first stage: after start_at) this one falls due. */
+    wait?: string;
+  }[];
+  /** When the first stage’s wait starts (default: now); at most 365 days ahead. */
+  start_at?: string;
+}
+
+/** resolve-version-targets → result[] */
+export interface VersionTarget {
+  policy_id: string;
+  /** The environment asked about. */
+  target_environment: string;
+  /** The specific client version to deploy. */
+  version: string;
+  deployment_group: {
+    /** The deployment group ID (a UUID the server picks). */
+    id: string;
+    /** A user-friendly name for the deployment group. */
+    name: string;
+  };
+}
+
 /** the document’s server */
 export const API_BASE = '/client/v4';
 

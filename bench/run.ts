@@ -39,6 +39,7 @@ import {
   requireDist,
   serverEnv,
   startBaseline,
+  startFastifyCeiling,
   startServer,
 } from './lib/processes.ts';
 import {
@@ -63,7 +64,8 @@ const HELP = `Usage: npm run bench -- [options]        (the server must be built
   --quick               smoke run: 2 s per case, 1 s warm-up
   --only <cases>        comma list of get,list,list_last,patch,post (default get,list,patch,post)
   --connections <list>  connection counts (default 1,64)
-  --threads <n>         wrk threads (default 2, never more than the connections)
+  --threads <n>         wrk threads (default 1: the server is one event loop and wrk shares its
+                        2 cores; see bench/README.md; never more than the connections)
   --log-level <list>    server LOG_LEVELs to measure; the first is the main table (default warn,info)
   --seed <n>            groups created through the API before loading (default 100; list needs ≥ 50)
   --scale               also measure a server on 100,000 groups / 1,000,000 policy IDs in one account
@@ -135,7 +137,7 @@ function parseOptions(argv: string[]): Options {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       connections: { type: 'string', default: '1,64' },
-      threads: { type: 'string', default: '2' },
+      threads: { type: 'string', default: '1' },
       'log-level': { type: 'string', default: 'warn,info' },
       seed: { type: 'string', default: '100' },
       scale: { type: 'boolean', default: false },
@@ -474,6 +476,10 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
   const baseline = await startBaseline(bodiesPath);
   cleanups.push(() => baseline.stop());
   const baselineFigures: CaseTable = {};
+  // Fastify's own ceiling: one constant route answering the GET body, measured beside the baseline.
+  const ceiling = options.cases.includes('get') ? await startFastifyCeiling(bodiesPath) : undefined;
+  if (ceiling) cleanups.push(() => ceiling.stop());
+  const ceilingFigures: CaseTable = {};
 
   // Case by case, the baseline and every target back to back, so that drift hits them alike. POST runs
   // last: it grows the table, which would change what list measures.
@@ -482,6 +488,11 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
       const base = await load([baseline.origin], requestFor(name, reference.fixture), connections, options);
       slot(baselineFigures, name)[connections] = base;
       progress('baseline', name, connections, base);
+      if (ceiling && name === 'get') {
+        const top = await load([ceiling.origin], requestFor(name, reference.fixture), connections, options);
+        slot(ceilingFigures, name)[connections] = top;
+        progress('fastify', name, connections, top);
+      }
       for (const target of targets) {
         const table = slot(target.figures, name);
         if (connections < target.servers.length) {
@@ -525,6 +536,13 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
     'ratio = server / baseline (req/s: higher is better; latency: lower is better).',
     '',
   );
+  if (ceiling) {
+    out.push(
+      '== Fastify, one constant route (the framework ceiling)  vs  bare node:http baseline',
+      versusBaseline(ceilingFigures, baselineFigures),
+      '',
+    );
+  }
   for (const target of targets) {
     out.push(
       `== ${target.label}  vs  bare node:http baseline`,
@@ -584,6 +602,9 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
     preliminary: busy || options.quick,
     mainTable: reference.key,
     baseline: baselineFigures,
+    fastifyCeiling: ceiling
+      ? { figures: ceilingFigures, ratioToBaseline: ratios(ceilingFigures, baselineFigures) }
+      : undefined,
     targets: targets.map((t) => ({
       key: t.key,
       label: t.label,

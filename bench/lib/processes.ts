@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_MAIN = join(ROOT, 'dist/cli/main.js');
 const BASELINE = join(ROOT, 'bench/baseline.ts');
+const FASTIFY_CEILING = join(ROOT, 'bench/fastify-ceiling.ts');
 
 export interface Running {
   name: string;
@@ -71,14 +72,23 @@ export async function startServer(options: ServerOptions): Promise<Running> {
 }
 
 export async function startBaseline(bodiesPath: string, nodeArgs: string[] = []): Promise<Running> {
+  return startYardstick('baseline', BASELINE, bodiesPath, nodeArgs);
+}
+
+/** The minimal Fastify app (bench/fastify-ceiling.ts): one constant GET route, Fastify's own ceiling. */
+export async function startFastifyCeiling(bodiesPath: string): Promise<Running> {
+  return startYardstick('fastify', FASTIFY_CEILING, bodiesPath, []);
+}
+
+async function startYardstick(name: string, script: string, bodiesPath: string, nodeArgs: string[]) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', BASELINE, bodiesPath], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, bodiesPath], {
     cwd: ROOT,
     env: { ...cleanEnv(), HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  return whenReady('baseline', child, port, started);
+  return whenReady(name, child, port, started);
 }
 
 /** Extra variables for every server process (run.ts --env KEY=VALUE), e.g. DATABASE_POOL_SIZE. */

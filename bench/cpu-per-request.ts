@@ -1,0 +1,66 @@
+// CPU time per request: the server's own user+system CPU (from /proc/<pid>/stat) divided by the requests
+// it answered under wrk. Unlike requests/s, it hardly moves when other processes share the cores, so it
+// compares two builds on a busy machine. Prints µs per request for the baseline, the Fastify ceiling and
+// the server, and the baseline/server ratio (comparable to the bench's req/s ratio on an idle machine).
+//
+//   tsx bench/cpu-per-request.ts [get|list] [seconds] [LOG_LEVEL]      (after npm run build)
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { captureBodies, seedViaApi } from './lib/fixture.ts';
+import { type Running, startBaseline, startFastifyCeiling, startServer } from './lib/processes.ts';
+import { ensureWrk, runWrk, writeScript } from './lib/wrk.ts';
+
+const [name = 'get', seconds = '8', level = 'info'] = process.argv.slice(2);
+const temp = mkdtempSync(join(tmpdir(), 'ringmaster-cpu-'));
+const TICK_US = 1e6 / 100; // USER_HZ
+
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime + stime
+}
+
+async function measure(label: string, running: Running, path: string, token: string) {
+  const script = writeScript(temp, label, {
+    method: 'GET',
+    path,
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const base = { origins: [running.origin], connections: 64, threads: 1, path, scripts: [script] };
+  await runWrk({ ...base, durationS: 2 });
+  const before = cpuUs(running.pid);
+  const f = await runWrk({ ...base, durationS: Number(seconds) });
+  const us = (cpuUs(running.pid) - before) / f.requests;
+  process.stdout.write(
+    `${label.padEnd(9)} ${us.toFixed(1).padStart(7)} µs CPU/request  (${Math.round(f.rps)} req/s)\n`,
+  );
+  return us;
+}
+
+ensureWrk();
+const server = await startServer({
+  name: 'server',
+  databaseUrl: `sqlite:${join(temp, 'ringmaster.db')}`,
+  logLevel: level,
+  logPath: join(temp, 'server.log'),
+  expectToken: true,
+});
+const token = server.printedToken as string;
+const fixture = await seedViaApi(server.origin, token, 100);
+writeFileSync(join(temp, 'bodies.json'), JSON.stringify(await captureBodies(server.origin, fixture)));
+const baseline = await startBaseline(join(temp, 'bodies.json'));
+const ceiling = await startFastifyCeiling(join(temp, 'bodies.json'));
+const path = name === 'list' ? fixture.listPath : fixture.getPath;
+try {
+  const b = await measure('baseline', baseline, path, token);
+  if (name === 'get') {
+    const c = await measure('fastify', ceiling, path, token);
+    process.stdout.write(`fastify ratio (baseline/fastify CPU per request): ${(b / c).toFixed(2)}\n`);
+  }
+  const s = await measure(`server`, server, path, token);
+  process.stdout.write(
+    `server ratio (baseline/server CPU per request), ${name}, LOG_LEVEL=${level}: ${(b / s).toFixed(2)}\n`,
+  );
+} finally {
+  await Promise.all([server.stop(), baseline.stop(), ceiling.stop()]);
+}

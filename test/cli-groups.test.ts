@@ -1,34 +1,22 @@
 // `ringmaster groups …` as a subprocess against a real server, through the official SDK.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ACCOUNT } from './support/app.ts';
-import { ROOT, type RunningServer, runCli, startServer } from './support/server.ts';
+import { type CliServer, ROOT, runCli, startCliServer } from './support/server.ts';
 
-let dir: string;
-let server: RunningServer;
-let env: Record<string, string>;
+let server: CliServer;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ringmaster-cli-groups-'));
-  server = await startServer({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
-  env = {
-    CLOUDFLARE_BASE_URL: server.baseUrl,
-    CLOUDFLARE_API_TOKEN: server.operatorToken as string,
-    CLOUDFLARE_ACCOUNT_ID: ACCOUNT,
-  };
+  server = await startCliServer('groups');
 });
 
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
 const groups = (args: string[], extra: Record<string, string> = {}) =>
-  runCli(['groups', ...args], { ...env, ...extra });
+  runCli(['groups', ...args], { ...server.env, ...extra });
 
 test('creates, shows, edits, lists and deletes a group', async () => {
   const created = groups([
@@ -85,7 +73,7 @@ test('lists every page as JSON for scripts', async () => {
 });
 
 test('reads a group from a file', async () => {
-  const file = join(dir, 'group.json');
+  const file = join(server.dir, 'group.json');
   writeFileSync(
     file,
     JSON.stringify({
@@ -158,7 +146,7 @@ test('refuses a --from-file the API would refuse, naming the field, before sendi
     ],
   ];
   for (const [content, message] of cases) {
-    const file = join(dir, 'bad.json');
+    const file = join(server.dir, 'bad.json');
     writeFileSync(file, JSON.stringify(content));
     // An unreachable server: the file is refused before any request (exit 2, not 4).
     const refused = groups(['create', '--from-file', file, '--base-url', 'http://127.0.0.1:9/client/v4']);
@@ -179,7 +167,7 @@ test('on a terminal, delete asks naming the ring, and keeps it unless told yes',
       ['-qec', `node --import tsx src/cli/main.ts groups delete ${group.id}`, '/dev/null'],
       {
         cwd: ROOT,
-        env: { ...process.env, ...env },
+        env: { ...process.env, ...server.env },
         input: answer,
         encoding: 'utf8',
       },

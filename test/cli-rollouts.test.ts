@@ -1,32 +1,17 @@
 // `ringmaster rollouts …` as a subprocess against a real server (docs/contract.md §8.5), through the API.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ACCOUNT } from './support/app.ts';
-import { type RunningServer, runCli, startServer } from './support/server.ts';
+import { type CliServer, runCli, startCliServer } from './support/server.ts';
 
-let dir: string;
-let server: RunningServer;
-let env: Record<string, string>;
+let server: CliServer;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ringmaster-cli-rollouts-'));
-  server = await startServer({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
-  env = {
-    CLOUDFLARE_BASE_URL: server.baseUrl,
-    CLOUDFLARE_API_TOKEN: server.operatorToken as string,
-    CLOUDFLARE_ACCOUNT_ID: ACCOUNT,
-  };
+  server = await startCliServer('rollouts');
 });
 
-after(async () => {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => server.stop());
 
-const cli = (args: string[]) => runCli(args, env);
+const cli = (args: string[]) => runCli(args, server.env);
 
 function ring(name: string): string {
   const created = cli(['groups', 'create', '--name', name, '--version', 'windows=2026.1.1.0', '--json']);

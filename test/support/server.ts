@@ -1,7 +1,11 @@
 // Runs the real `ringmaster` CLI as a child process (through tsx, on the source), for tests that need a
 // real socket, a real process to kill, or the CLI's own output.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ACCOUNT } from './accounts.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -125,6 +129,35 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
     async kill() {
       child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+export interface CliServer {
+  server: RunningServer;
+  /** What the CLI's API commands read to reach the server as its operator, on ACCOUNT. */
+  env: Record<string, string>;
+  /** The server's scratch folder (its SQLite file lives there); files a test writes may go there too. */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** A server on a fresh SQLite file, for driving the CLI's API commands (`groups`, `rollouts`) against it. */
+export async function startCliServer(name: string): Promise<CliServer> {
+  const dir = mkdtempSync(join(tmpdir(), `ringmaster-cli-${name}-`));
+  const server = await startServer({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}` });
+  const env = {
+    CLOUDFLARE_BASE_URL: server.baseUrl,
+    CLOUDFLARE_API_TOKEN: server.operatorToken as string,
+    CLOUDFLARE_ACCOUNT_ID: ACCOUNT,
+  };
+  return {
+    server,
+    env,
+    dir,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -12,7 +12,7 @@ import { DeploymentGroupService } from './deployment-groups/service.ts';
 import { ApiError } from './errors.ts';
 import { registerHealthRoutes } from './health/routes.ts';
 import { authenticate } from './http/auth.ts';
-import { checkBody, registerBodyParsing } from './http/body.ts';
+import { bodyCheck, dropEmptyBodyType, registerBodyParsing } from './http/body.ts';
 import { clientAddressTrust } from './http/client-address.ts';
 import { registerDraining } from './http/draining.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
@@ -23,7 +23,7 @@ import { type Counters, MemoryCounters, RateLimiter } from './http/rate-limit.ts
 import { newRayId } from './http/ray.ts';
 import { RequestLog } from './http/request-log.ts';
 import { validatorCompiler } from './http/validation.ts';
-import { createMetrics, registerMetrics } from './metrics/metrics.ts';
+import { createMetrics, registerMetrics, registerRequestMetrics } from './metrics/metrics.ts';
 import { registerOpenApi } from './openapi/routes.ts';
 import { registerRolloutRoutes } from './rollouts/routes.ts';
 import { ROLLOUT_TICK_MS, startRolloutScheduler } from './rollouts/scheduler.ts';
@@ -97,7 +97,8 @@ export function buildApp({
   app.setValidatorCompiler(validatorCompiler());
   registerBodyParsing(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Every request's own hooks are synchronous, callback-style: no promise and microtask turn each.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('cf-ray', request.id);
     // API answers are per-credential: never cached by a shared cache, never sniffed as another type.
     reply.header('cache-control', 'no-store');
@@ -106,18 +107,33 @@ export function buildApp({
       throw new ApiError('malformedRequest');
     }
     refuseUnmetExpectation(request);
+    // Unknown routes take no body: no route hook below runs for them (checkBody's first half).
+    if (request.is404) dropEmptyBodyType(request);
+    done();
   });
   testMode?.register(app);
   registerDraining(app);
-  app.addHook(
-    'onRequest',
-    authenticate({
-      tokens: new TokenService(store),
-      failures: new RateLimiter(counters, config.authFailureLimit, 'auth-failures', app.log),
-      requests: config.rateLimit && new RateLimiter(counters, config.rateLimit, 'default', app.log),
-    }),
-  );
-  app.addHook('onRequest', checkBody);
+  // Authentication, then the body check, as each route's own first hooks: what a route needs is read once,
+  // when it is registered, not on every request.
+  const authenticateFor = authenticate({
+    tokens: new TokenService(store),
+    failures: new RateLimiter(counters, config.authFailureLimit, 'auth-failures', app.log),
+    requests: config.rateLimit && new RateLimiter(counters, config.rateLimit, 'default', app.log),
+  });
+  const routeHooks = new WeakSet<object>();
+  app.addHook('onRoute', (route) => {
+    // Fastify may pass one route's options here twice (a prefix's `/` with and without its slash).
+    const own = [route.onRequest ?? []].flat().filter((hook) => !routeHooks.has(hook));
+    const required = route.config?.auth;
+    const hooks = [
+      ...(required === undefined ? [] : [authenticateFor(required)]),
+      bodyCheck(route.schema?.body !== undefined),
+    ];
+    for (const hook of hooks) routeHooks.add(hook);
+    route.onRequest = [...hooks, ...own];
+  });
+
+  registerRequestMetrics(app, metrics);
 
   const targets = startBackgroundWork(app, untimedStore, store, config, rolloutTickMs);
 

@@ -8,16 +8,16 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { DRAIN_IDLE_MS } from '../src/http/draining.ts';
 import { callApi } from './support/api.ts';
-import { ACCOUNT } from './support/app.ts';
+import { ACCOUNT, createTestApp } from './support/app.ts';
 import { assertErrorEnvelope } from './support/envelope.ts';
-import { openConnection, parseResponses, rawRequest } from './support/raw-http.ts';
+import { openConnection, parseResponses, rawExchange, rawRequest } from './support/raw-http.ts';
 import { type RunningServer, startServer } from './support/server.ts';
 
 const COLLECTION = `/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`;
@@ -210,6 +210,74 @@ test('answers a request that only arrives during the drain with the 503 envelope
   await holder.closed;
   assert.equal(parseResponses(holder.received()).responses[0]?.status, 200);
   assert.equal(await exited, 0);
+});
+
+/** Blocks this thread, as a descheduled process or a blocking write stalls it. */
+function stall(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+test('a process that stalls during the drain reads the requests that arrived meanwhile before closing an idle connection', async () => {
+  const { app, close } = await createTestApp();
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const connections = await Promise.all(Array.from({ length: 4 }, () => openConnection(port)));
+    for (const connection of connections) connection.socket.write(rawRequest({ path: '/healthz' }));
+    while (!connections.every((c) => parseResponses(c.received()).responses.length === 1)) await sleep(5);
+
+    const closed = app.close();
+    while (app.server.listening) await sleep(1);
+    // Each client sends its next request, and the process stalls past DRAIN_IDLE_MS before reading them:
+    // after a stall in the check phase, the timers (the drain's) run before the sockets are read.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        for (const connection of connections) connection.socket.write(rawRequest({ path: '/healthz' }));
+        stall(DRAIN_IDLE_MS + 200);
+        resolve();
+      }),
+    );
+    await Promise.all(connections.map((connection) => connection.closed));
+    await closed;
+    for (const connection of connections) {
+      const [first, second] = parseResponses(connection.received()).responses;
+      assert.equal(first?.status, 200);
+      assert.ok(second, 'the request sent before the stall is answered, not cut off');
+      assertErrorEnvelope(second, 503, 2009);
+      assert.equal(second.headers.connection, 'close');
+    }
+  } finally {
+    await close();
+  }
+});
+
+test('a connection the kernel completed just before the drain began is answered, not reset by the close', async () => {
+  const { app, close } = await createTestApp();
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    // Connect and start closing in one turn of the event loop: the connection waits in the listening
+    // socket's queue, not yet accepted, when the close begins.
+    const { connection, closed } = await new Promise<{
+      connection: ReturnType<typeof rawExchange>;
+      closed: Promise<undefined>;
+    }>((resolve) =>
+      setImmediate(() => {
+        const connection = rawExchange(port, rawRequest({ path: '/healthz' }), { timeoutMs: 5000 });
+        stall(50);
+        resolve({ connection, closed: app.close() });
+      }),
+    );
+    const exchange = await connection;
+    await closed;
+    assert.equal(exchange.error, undefined, 'no reset');
+    const [answer] = exchange.responses;
+    assert.ok(answer, 'the request is answered');
+    assertErrorEnvelope(answer, 503, 2009);
+    assert.equal(answer.headers.connection, 'close');
+  } finally {
+    await close();
+  }
 });
 
 /** What each request of the keep-alive load got. */

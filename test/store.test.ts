@@ -7,10 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { COMMAND_LINE } from '../src/audit/context.ts';
 import { formatTimestamp, parseTimestamp } from '../src/clock.ts';
 import type { DeploymentGroup } from '../src/deployment-groups/model.ts';
 import type { BackupRecord } from '../src/store/backup.ts';
+import { CREDENTIAL_RECHECK_MS } from '../src/store/credential-cache.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import {
@@ -578,6 +580,17 @@ for (const backend of backends) {
         assert.equal(await store.revokeCredential(token.id, at, AUDIT), true);
         assert.equal(await store.revokeCredential(token.id, tick(), AUDIT), false);
         assert.equal(await store.revokeCredential('0'.repeat(32), tick(), AUDIT), false);
+        assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, at);
+      });
+
+      it('refuses a credential revoked through another replica within CREDENTIAL_RECHECK_MS', async () => {
+        const token = credential();
+        await store.insertCredential(token, AUDIT);
+        assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, null);
+        const other = await fixture.openAnother();
+        const at = tick();
+        assert.equal(await other.revokeCredential(token.id, at, AUDIT), true);
+        await sleep(CREDENTIAL_RECHECK_MS);
         assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, at);
       });
 

@@ -1,5 +1,5 @@
-// Authentication and authorization (docs/contract.md §6), as one onRequest hook: it runs before the body is
-// read, so an unauthenticated client learns nothing about validation and cannot make us parse its body.
+// Authentication and authorization (docs/contract.md §6), as the first onRequest hook of each route that
+// needs it: it runs before the body is read, so an unauthenticated client learns nothing about validation and cannot make us parse its body.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' | 'all-accounts' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCOUNT_ID } from '../accounts.ts';
@@ -37,33 +37,33 @@ export interface AuthOptions {
   requests?: RateLimiter;
 }
 
+/** The hook for a route that requires `required`: one per route, added when the route is registered. */
 export function authenticate({ tokens, failures, requests }: AuthOptions) {
-  return async function authenticateRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const required = request.routeOptions.config.auth;
-    if (required === undefined) return;
-    const accountId = (request.params as { account_id?: string }).account_id;
-    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw notFound(request.url);
+  return (required: Permission | 'verify' | 'all-accounts') =>
+    async function authenticateRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const accountId = (request.params as { account_id?: string }).account_id;
+      if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw notFound(request.url);
 
-    if (repeatsCredentialHeader(request.raw.rawHeaders)) throw new ApiError('malformedCredentials');
-    const presented = presentedCredential(request.headers);
-    const verification = await tokens.verify(presented);
-    if (!verification.ok || (required === 'verify' && presented.kind !== 'token')) {
-      // Past the limit, failures from this address get 429. Valid credentials are never refused by it,
-      // so clients behind one proxy address cannot lock each other out (docs/decisions/0005).
-      const failed = await failures.check(request.ip);
-      if (!failed.allowed) throw new ApiError('rateLimited', { headers: failures.headers(failed) });
-      throw new ApiError(required === 'verify' ? 'invalidApiToken' : 'invalidCredentials');
-    }
-    const credential = verification.credential;
-    if (requests) {
-      const decision = await requests.check(credential.id);
-      const headers = requests.headers(decision);
-      reply.headers(headers);
-      if (!decision.allowed) throw new ApiError('rateLimited', { headers });
-    }
-    if (!permits(credential, required, accountId)) throw forbiddenError();
-    request.credential = credential;
-  };
+      if (repeatsCredentialHeader(request.raw.rawHeaders)) throw new ApiError('malformedCredentials');
+      const presented = presentedCredential(request.headers);
+      const verification = await tokens.verify(presented);
+      if (!verification.ok || (required === 'verify' && presented.kind !== 'token')) {
+        // Past the limit, failures from this address get 429. Valid credentials are never refused by it,
+        // so clients behind one proxy address cannot lock each other out (docs/decisions/0005).
+        const failed = await failures.check(request.ip);
+        if (!failed.allowed) throw new ApiError('rateLimited', { headers: failures.headers(failed) });
+        throw new ApiError(required === 'verify' ? 'invalidApiToken' : 'invalidCredentials');
+      }
+      const credential = verification.credential;
+      if (requests) {
+        const decision = await requests.check(credential.id);
+        const headers = requests.headers(decision);
+        reply.headers(headers);
+        if (!decision.allowed) throw new ApiError('rateLimited', { headers });
+      }
+      if (!permits(credential, required, accountId)) throw forbiddenError();
+      request.credential = credential;
+    };
 }
 
 function permits(

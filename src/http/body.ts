@@ -1,6 +1,6 @@
 // What a request body must be (docs/contract.md §4): JSON in UTF-8 where a route takes a body, nothing at all
-// to decide where it takes none. One parser for JSON and one onRequest hook, which runs after authentication
-// so that an unauthenticated client learns nothing about bodies and never gets a `100 Continue`.
+// to decide where it takes none. One parser for JSON and one onRequest hook per route, which runs after
+// authentication so that an unauthenticated client learns nothing about bodies and never gets a `100 Continue`.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
@@ -19,17 +19,33 @@ export function registerBodyParsing(app: FastifyInstance): void {
   });
 }
 
-/** The onRequest hook; register it after authentication. */
-export async function checkBody(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!request.routeOptions.schema?.body) {
-    // Cloudflare's Python SDK sends `Content-Type: application/json` with every DELETE, and no body. Fastify
-    // would try to parse the nothing as JSON (400 2003); answer as if the header were absent instead.
-    if (hasNoBody(request)) delete request.raw.headers['content-type'];
-    return;
+/**
+ * The route's onRequest hook, after authentication (synchronous, callback-style): a route without a body
+ * schema takes no body, one with it takes JSON in UTF-8.
+ */
+export function bodyCheck(takesBody: boolean) {
+  if (!takesBody) {
+    return function checkNoBody(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+      dropEmptyBodyType(request);
+      done();
+    };
   }
-  // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
-  if (!isJsonInUtf8(request.headers['content-type'])) throw new ApiError('unsupportedMediaType');
-  sendContinue(request, reply);
+  return function checkJsonBody(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    // A body-taking route answers 415 to anything but JSON, even when no body was sent at all.
+    if (!isJsonInUtf8(request.headers['content-type'])) throw new ApiError('unsupportedMediaType');
+    sendContinue(request, reply);
+    done();
+  };
+}
+
+/**
+ * Cloudflare's Python SDK sends `Content-Type: application/json` with every DELETE, and no body. Fastify
+ * would try to parse the nothing as JSON (400 2003); answer as if the header were absent instead.
+ */
+export function dropEmptyBodyType(request: FastifyRequest): void {
+  if (request.headers['content-type'] !== undefined && hasNoBody(request)) {
+    delete request.raw.headers['content-type'];
+  }
 }
 
 /**

@@ -17,17 +17,24 @@ export class RequestLog extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
-    request.log.info(
-      {
-        method: request.method,
-        url: redactSecrets(request.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-        // Who made the request: the credential's id (never its secret), for tracing a change to a token.
-        ...(request.credential ? { credential: request.credential.id } : {}),
-        ...(error ? { err: error } : {}),
-      },
-      'request',
-    );
+    const entry: RequestEntry = {
+      method: request.method,
+      url: redactSecrets(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    // Who made the request: the credential's id (never its secret), for tracing a change to a token.
+    if (request.credential) entry.credential = request.credential.id;
+    if (error) entry.err = error;
+    request.log.info(entry, 'request');
   }
+}
+
+interface RequestEntry {
+  method: string;
+  url: string;
+  status: number;
+  ms: number;
+  credential?: string;
+  err?: Error;
 }

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), served at /metrics: HTTP requests by route and status, request and store
 // latency histograms, PostgreSQL pool use, and the process's own metrics. One registry per app.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/store.ts';
 import { VERSION } from '../version.ts';
@@ -30,7 +30,6 @@ export function createMetrics(): Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const observe = labelled(storeDuration);
   return {
     registry,
     instrument(store) {
@@ -39,22 +38,23 @@ export function createMetrics(): Metrics {
       for (const operation of storeMethods(store)) {
         const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[operation];
         if (!method) continue;
+        const ok = lazyChild(storeDuration, operation, 'ok');
+        const failed = lazyChild(storeDuration, operation, 'error');
         Object.defineProperty(timed, operation, {
           value: (...args: unknown[]) => {
             const start = performance.now();
-            const seconds = () => (performance.now() - start) / 1000;
             const result = method.apply(store, args);
             if (!(result instanceof Promise)) {
-              observe(seconds(), operation, 'ok');
+              ok().observe((performance.now() - start) / 1000);
               return result;
             }
             return result.then(
-              (ok) => {
-                observe(seconds(), operation, 'ok');
-                return ok;
+              (value) => {
+                ok().observe((performance.now() - start) / 1000);
+                return value;
               },
               (error) => {
-                observe(seconds(), operation, 'error');
+                failed().observe((performance.now() - start) / 1000);
                 throw error;
               },
             );
@@ -87,25 +87,23 @@ function storeMethods(store: Store): string[] {
 }
 
 /**
- * `observe(value, ...labelValues)` for a counter or histogram, with one cached child per label set: prom-client
- * otherwise hashes the label object on every call (a measured few % of a GET).
+ * The child of `metric` for one label set, made on first use (a series appears once it has a value):
+ * prom-client otherwise hashes the label object on every call (a measured few % of a GET).
  */
-function labelled(metric: Counter<string> | Histogram<string>) {
-  const children = new Map<string, { inc?(v: number): void; observe?(v: number): void }>();
-  return (value: number, ...labelValues: string[]) => {
-    const key = labelValues.join('\u0000');
-    let child = children.get(key);
-    if (!child) {
-      child = metric.labels(...labelValues);
-      children.set(key, child);
-    }
-    if (child.observe) child.observe(value);
-    else child.inc?.(value);
+function lazyChild<T extends Counter<string> | Histogram<string>>(metric: T, ...labelValues: string[]) {
+  let child: ReturnType<T['labels']> | undefined;
+  return (): ReturnType<T['labels']> => {
+    child ??= metric.labels(...labelValues) as ReturnType<T['labels']>;
+    return child;
   };
 }
 
-/** Request metrics for every response, and GET /metrics in the Prometheus text format. */
-export function registerMetrics(app: FastifyInstance, { registry }: Metrics, store: Store): void {
+/**
+ * Request metrics for every response, counted by route pattern (not the URL: account and group IDs must
+ * not explode the label set). Call before any route is registered: each route gets its own onResponse
+ * hook, its labels made once.
+ */
+export function registerRequestMetrics(app: FastifyInstance, { registry }: Metrics): void {
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({
     name: 'ringmaster_http_requests_total',
@@ -120,6 +118,40 @@ export function registerMetrics(app: FastifyInstance, { registry }: Metrics, sto
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
+  const recorder = (route: string) => {
+    const byStatus = new Map<string, { count: Counter.Internal; time: Histogram.Internal<string> }>();
+    return (method: string, status: number, seconds: number) => {
+      const key = `${method} ${status}`;
+      let children = byStatus.get(key);
+      if (!children) {
+        const labels = [method, route, String(status)];
+        children = { count: requests.labels(...labels), time: duration.labels(...labels) };
+        byStatus.set(key, children);
+      }
+      children.count.inc();
+      children.time.observe(seconds);
+    };
+  };
+  app.addHook('onRoute', (route) => {
+    const record = recorder(route.url);
+    route.onResponse = [
+      ...[route.onResponse ?? []].flat(),
+      (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        record(request.method, reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      },
+    ];
+  });
+  // Requests that match no route (404) have no route hooks.
+  const unmatched = recorder('unmatched');
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}
+
+/** GET /metrics in the Prometheus text format, and the PostgreSQL pool's gauge. */
+export function registerMetrics(app: FastifyInstance, { registry }: Metrics, store: Store): void {
   if (store.poolStats) {
     const poolStats = store.poolStats.bind(store);
     new Gauge({
@@ -133,15 +165,6 @@ export function registerMetrics(app: FastifyInstance, { registry }: Metrics, sto
       },
     });
   }
-
-  const count = labelled(requests);
-  const time = labelled(duration);
-  app.addHook('onResponse', async (request, reply) => {
-    // The route pattern, not the URL: account and group IDs must not explode the label set.
-    const labels = [request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode)];
-    count(1, ...labels);
-    time(reply.elapsedTime / 1000, ...labels);
-  });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);

@@ -10,6 +10,7 @@ import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { CHANGE_POLL_MS, ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
+import { CredentialCache } from '../credential-cache.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   auditValues,
@@ -74,9 +75,8 @@ export class SqliteStore implements Store {
   private readonly s: Statements;
   private readonly commits: GroupCommit;
   private readonly rollouts: SqliteRollouts;
-  /** Credentials found by secret hash, valid while `data_version` stays `credentialsSeenAt`. */
-  private readonly credentials = new Map<string, Credential>();
-  private credentialsSeenAt = -1;
+  /** Credentials found by secret hash, dropped when another connection commits (credential-cache.ts). */
+  private readonly credentials: CredentialCache;
   /** Group changes, for the version targets (changes.ts): own writes, and others' via data_version. */
   private readonly changes = new ChangeFeed();
   private changePoll: NodeJS.Timeout | undefined;
@@ -85,6 +85,7 @@ export class SqliteStore implements Store {
   /** `db` comes from openSqliteDatabase(): configured and migrated. */
   constructor(private readonly db: Database) {
     this.s = prepareStatements(db);
+    this.credentials = new CredentialCache(() => this.s.dataVersion.get());
     this.commits = new GroupCommit(db);
     this.rollouts = new SqliteRollouts(db, this.commits, this.s);
   }
@@ -285,19 +286,12 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Every authenticated request looks its credential up, so found credentials are cached. The cache is
-   * dropped whenever another connection has committed anything (`PRAGMA data_version`, ~1 µs: e.g.
-   * `ringmaster tokens revoke` in another process) and by this store's own revocations and imports, so a
-   * revocation is refused from the next request on. (Only found credentials are cached; a new one is
-   * looked up on its first use.)
+   * Every authenticated request looks its credential up, so found credentials are cached (credential-cache.ts):
+   * dropped within CREDENTIAL_RECHECK_MS of another connection's commit (`PRAGMA data_version`: e.g.
+   * `ringmaster tokens revoke` in another process), and at once by this store's own revocations and imports.
    */
   async findCredentialBySecretHash(secretHash: string): Promise<Credential | undefined> {
     return this.read(() => {
-      const version = this.s.dataVersion.get() as number;
-      if (version !== this.credentialsSeenAt) {
-        this.credentials.clear();
-        this.credentialsSeenAt = version;
-      }
       const cached = this.credentials.get(secretHash);
       if (cached) return cached;
       const row = this.s.credentialByHash.get(secretHash) as Row | undefined;

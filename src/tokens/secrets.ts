@@ -1,7 +1,7 @@
 // Secret material: generation, hashing and comparison. Secrets carry a recognisable prefix so that
 // secret scanners can find leaked ones, and 256 bits of randomness, so a plain SHA-256 (not a slow
 // password hash) is the right digest: there is nothing to brute-force (docs/decisions/0004-credentials.md).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import crypto, { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const TOKEN_PREFIX = 'rmt_';
 export const KEY_PREFIX = 'rmk_';
@@ -17,9 +17,11 @@ export function generateCredentialId(): string {
   return randomBytes(16).toString('hex');
 }
 
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
+/** SHA-256 in hex: one-shot `crypto.hash` (Node ≥ 20.12: no Hash object per request), else createHash. */
+export const hashSecret: (secret: string) => string =
+  typeof crypto.hash === 'function'
+    ? (secret) => crypto.hash('sha256', secret, 'hex')
+    : (secret) => createHash('sha256').update(secret).digest('hex');
 
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a);

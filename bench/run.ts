@@ -901,7 +901,8 @@ async function main(): Promise<number> {
       log(`warning: ${temp} is on tmpfs, where fsync costs nothing; set TMPDIR to a disk-backed directory.`);
     }
     if (options.profile) await profile(options);
-    else if (options.targets) await targetsBench({ ...options, logLevel: options.logLevels[0] ?? 'info', temp, log });
+    else if (options.targets)
+      await targetsBench({ ...options, logLevel: options.logLevels[0] ?? 'info', temp, log });
     else await compare(options, wrkVersion);
     return 0;
   } catch (error) {

@@ -1,6 +1,7 @@
 // The credential cache's bound (src/store/credential-cache.ts): another process's commit is noticed within
-// CREDENTIAL_RECHECK_MS, the change marker is read at most once per that bound, and this store's own
-// revocations drop everything at once. Time is a clock the test moves.
+// CREDENTIAL_RECHECK_MS, the change marker is read at most once per that bound, without one everything is
+// dropped at that bound, and this store's own revocations drop everything at once. Time is a clock the
+// test moves.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CREDENTIAL_RECHECK_MS, CredentialCache } from '../src/store/credential-cache.ts';
@@ -58,5 +59,16 @@ test('clear() drops everything at once (the store’s own revocations and import
   cache.get(CREDENTIAL.secret_hash);
   cache.set(CREDENTIAL.secret_hash, CREDENTIAL);
   cache.clear();
+  assert.equal(cache.get(CREDENTIAL.secret_hash), undefined);
+});
+
+test('without a change marker (PostgreSQL), everything is dropped every CREDENTIAL_RECHECK_MS', () => {
+  let now = 0;
+  const cache = new CredentialCache(null, () => now);
+  cache.get(CREDENTIAL.secret_hash);
+  cache.set(CREDENTIAL.secret_hash, CREDENTIAL);
+  now += CREDENTIAL_RECHECK_MS - 1;
+  assert.equal(cache.get(CREDENTIAL.secret_hash), CREDENTIAL);
+  now += 1;
   assert.equal(cache.get(CREDENTIAL.secret_hash), undefined);
 });

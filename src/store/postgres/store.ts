@@ -14,6 +14,7 @@ import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
+import { CredentialCache } from '../credential-cache.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   auditValues,
@@ -80,6 +81,9 @@ export class PostgresStore implements Store {
   );
 
   /** `pool` comes from openPostgresPool(): configured and migrated. */
+  /** Credentials found by secret hash, each kept at most CREDENTIAL_RECHECK_MS (credential-cache.ts). */
+  private readonly credentials = new CredentialCache(null);
+
   constructor(private readonly pool: pg.Pool) {
     this.notifications = new GroupNotifications(pool, this.changes);
   }
@@ -287,9 +291,18 @@ export class PostgresStore implements Store {
     });
   }
 
+  /**
+   * Every authenticated request looks its credential up, so found credentials are cached for at most
+   * CREDENTIAL_RECHECK_MS (credential-cache.ts): another replica's revocation applies within that bound,
+   * this store's own at once. At most one round trip per credential per 100 ms instead of one per request.
+   */
   async findCredentialBySecretHash(secretHash: string): Promise<Credential | undefined> {
+    const cached = this.credentials.get(secretHash);
+    if (cached) return cached;
     const { rows } = await this.query<Row>(SQL.credentialByHash, [secretHash]);
-    return rows[0] && toCredential(rows[0]);
+    const credential = rows[0] && toCredential(rows[0]);
+    if (credential) this.credentials.set(secretHash, credential);
+    return credential;
   }
 
   async listCredentials(): Promise<Credential[]> {
@@ -297,6 +310,7 @@ export class PostgresStore implements Store {
   }
 
   revokeCredential(id: string, revokedAt: string, audit: Audit): Promise<boolean> {
+    // Dropped once committed: a lookup while the transaction runs may cache the row as it was.
     return this.transaction(async (client) => {
       const [, revoked] = await pipeline(client, [
         'BEGIN',
@@ -312,7 +326,7 @@ export class PostgresStore implements Store {
       const entries = credentialEntries(audit, 'revoke', before, after).map(auditInsert);
       await pipeline(client, [...entries, 'COMMIT']);
       return true;
-    });
+    }).finally(() => this.credentials.clear());
   }
 
   async pruneAuditLog(before: string, limit: number): Promise<number> {
@@ -342,10 +356,14 @@ export class PostgresStore implements Store {
     records: AsyncIterable<BackupRecord>,
     { replace = false }: ImportOptions = {},
   ): Promise<ImportCounts> {
-    // Never retried: the first attempt consumed the records.
+    // Never retried: the first attempt consumed the records. Credentials looked up meanwhile may be
+    // what the import replaces: dropped when it ends.
+    this.credentials.clear();
     return this.changes.after(
       null,
-      this.transaction((client) => importRecords(client, records, replace), 1),
+      this.transaction((client) => importRecords(client, records, replace), 1).finally(() =>
+        this.credentials.clear(),
+      ),
       true,
     );
   }

@@ -1,5 +1,6 @@
 // Authentication and authorization (docs/contract.md §6), as the first onRequest hook of each route that
-// needs it: it runs before the body is read, so an unauthenticated client learns nothing about validation and cannot make us parse its body.
+// needs it (app.ts adds it when the route is registered): it runs before the body is read, so an
+// unauthenticated client learns nothing about validation and cannot make us parse its body.
 // A route opts in with `config: { auth: 'read' | 'write' | 'verify' | 'all-accounts' }`.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCOUNT_ID } from '../accounts.ts';

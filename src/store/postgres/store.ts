@@ -16,7 +16,6 @@ import type { BackupRecord } from '../backup.ts';
 import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
 import { policyChanges } from '../ownership.ts';
 import {
-  auditValues,
   credentialValues,
   groupValues,
   idempotencyValues,
@@ -50,7 +49,7 @@ import {
   type StoredGroup,
   StoreUnavailableError,
 } from '../store.ts';
-import { listAuditAddresses, listAuditEntries } from './audit.ts';
+import { auditInsert, listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
 import { GroupNotifications } from './notifications.ts';
@@ -246,7 +245,7 @@ export class PostgresStore implements Store {
   ): Promise<HistoryPage> {
     const [count, page] = await Promise.all([
       this.query<{ total: string }>(SQL.historyCount, [accountId, groupId]),
-      this.query<Row>(SQL.history, [accountId, groupId, limit, offset]),
+      this.query<Row>(SQL.history, [accountId, groupId, offset + limit, limit, offset]),
     ]);
     return { entries: page.rows.map(toAuditEntry), total: Number(count.rows[0]?.total ?? 0) };
   }
@@ -316,7 +315,8 @@ export class PostgresStore implements Store {
   }
 
   async pruneAuditLog(before: string, limit: number): Promise<number> {
-    return (await this.query(SQL.pruneAudit, [before, limit])).rowCount ?? 0;
+    const { rows } = await this.query<{ pruned: string }>(SQL.pruneAudit, [before, limit]);
+    return Number(rows[0]?.pruned ?? 0);
   }
 
   async pruneIdempotencyKeys(before: string, limit: number): Promise<number> {
@@ -456,10 +456,6 @@ interface FingerprintRow {
   groups: string;
   revisions: string;
   latest: string | null;
-}
-
-function auditInsert(entry: NewAuditEntry): QueryConfig {
-  return { ...SQL.insertAudit, values: auditValues(entry) };
 }
 
 /** BEGIN and the group, locked until the transaction ends; undefined (rolled back) if there is none. */

@@ -5,6 +5,7 @@ import {
   accountGroups,
   accountGroupsById,
   accountGroupVersions,
+  advanceAuditHead,
   CREDENTIAL_ORDER,
   claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
@@ -22,12 +23,14 @@ import {
   type Placeholder,
   pruneAudit,
   pruneIdempotencyKeys,
+  REBUILD_AUDIT_CHAIN,
   revisionEntry,
   selectAudit,
   selectCredentials,
   selectGroups,
   selectIdempotencyKey,
   selectIdempotencyKeys,
+  uncountPrunedAudit,
   updateGroup,
 } from '../sql.ts';
 
@@ -57,6 +60,7 @@ export const SQL = {
   revokeCredential: 'UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
   credentialById: `${selectCredentials()} WHERE id = ?`,
   insertAudit: insertAudit(positional),
+  advanceAuditHead: advanceAuditHead('audit_log WHERE seq = last_insert_rowid()'),
   importAudit: importAudit(positional),
   importIdempotencyKey: insertIdempotencyKey(positional),
   history: history(positional),
@@ -65,9 +69,11 @@ export const SQL = {
   lastRevision: lastRevision(positional),
   selectIdempotencyKey: selectIdempotencyKey(positional),
   claimIdempotencyKey: claimIdempotencyKey(positional),
+  uncountPrunedAudit: uncountPrunedAudit(positional),
   pruneAudit: pruneAudit(positional),
   pruneIdempotencyKeys: pruneIdempotencyKeys(positional),
   isUsed: IS_USED,
+  rebuildAuditChain: REBUILD_AUDIT_CHAIN,
   exportAudit: `${selectAudit()} ${AUDIT_ORDER}`,
   exportIdempotencyKeys: `${selectIdempotencyKeys()} ${IDEMPOTENCY_ORDER}`,
   exportGroups: `${selectGroups()} ${GROUP_EXPORT_ORDER}`,
@@ -79,7 +85,10 @@ export const SQL = {
  * Written out, so that declarations (`ringmaster/testing` reaches this file) can name the type.
  */
 export type Statements = Record<
-  Exclude<keyof typeof SQL, 'exportGroups' | 'exportCredentials' | 'exportAudit' | 'exportIdempotencyKeys'>,
+  Exclude<
+    keyof typeof SQL,
+    'exportGroups' | 'exportCredentials' | 'exportAudit' | 'exportIdempotencyKeys' | 'rebuildAuditChain'
+  >,
   Statement
 >;
 
@@ -110,6 +119,7 @@ export function prepareStatements(db: Database): Statements {
     isUsed: prepare(SQL.isUsed).pluck(),
     credentialById: prepare(SQL.credentialById),
     insertAudit: prepare(SQL.insertAudit),
+    advanceAuditHead: prepare(SQL.advanceAuditHead),
     importAudit: prepare(SQL.importAudit),
     importIdempotencyKey: prepare(SQL.importIdempotencyKey),
     history: prepare(SQL.history),
@@ -118,6 +128,7 @@ export function prepareStatements(db: Database): Statements {
     lastRevision: prepare(SQL.lastRevision).pluck(),
     selectIdempotencyKey: prepare(SQL.selectIdempotencyKey),
     claimIdempotencyKey: prepare(SQL.claimIdempotencyKey),
+    uncountPrunedAudit: prepare(SQL.uncountPrunedAudit),
     pruneAudit: prepare(SQL.pruneAudit),
     pruneIdempotencyKeys: prepare(SQL.pruneIdempotencyKeys),
   };

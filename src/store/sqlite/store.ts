@@ -12,7 +12,6 @@ import type { BackupRecord } from '../backup.ts';
 import { CHANGE_POLL_MS, ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
 import { policyChanges } from '../ownership.ts';
 import {
-  auditValues,
   credentialValues,
   groupValues,
   idempotencyValues,
@@ -44,7 +43,7 @@ import {
   type Store,
   type StoredGroup,
 } from '../store.ts';
-import { listAuditAddresses, listAuditEntries } from './audit.ts';
+import { insertAuditEntry, listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { translate } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -254,9 +253,9 @@ export class SqliteStore implements Store {
     { limit, offset }: PageRequest,
   ): Promise<HistoryPage> {
     return this.read(() => {
-      const total = this.s.historyCount.get(accountId, groupId) as number;
+      const total = (this.s.historyCount.get(accountId, groupId) as number | undefined) ?? 0;
       if (offset >= total) return { entries: [], total };
-      const rows = this.s.history.all(accountId, groupId, limit, offset) as Row[];
+      const rows = this.s.history.all(accountId, groupId, offset + limit, limit, offset) as Row[];
       return { entries: rows.map(toAuditEntry), total };
     });
   }
@@ -325,7 +324,10 @@ export class SqliteStore implements Store {
   }
 
   pruneAuditLog(before: string, limit: number): Promise<number> {
-    return this.commits.write(() => this.s.pruneAudit.run(before, limit).changes);
+    return this.commits.write(() => {
+      this.s.uncountPrunedAudit.run(before, limit);
+      return this.s.pruneAudit.run(before, limit).changes;
+    });
   }
 
   pruneIdempotencyKeys(before: string, limit: number): Promise<number> {
@@ -355,7 +357,7 @@ export class SqliteStore implements Store {
 
   /** Inside a write: the entry goes into the same transaction as the change it records. */
   private audit(entry: NewAuditEntry): void {
-    this.s.insertAudit.run(...auditValues(entry));
+    insertAuditEntry(this.s, entry);
   }
 
   /**

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { credentialEntries, groupEntry } from '../../audit/entries.ts';
-import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
+import type { AuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
 import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';

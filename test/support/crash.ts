@@ -506,7 +506,9 @@ class Database {
     const key = 'account_id, resource_type, resource_id';
     const heads = (sql: string) =>
       this.rows<Record<string, unknown>>(sql).then((rows) =>
-        rows.map((row) => `${row.account_id} ${row.resource_type} ${row.resource_id} ${row.seq} ${row.entries}`),
+        rows.map(
+          (row) => `${row.account_id} ${row.resource_type} ${row.resource_id} ${row.seq} ${row.entries}`,
+        ),
       );
     assert.deepEqual(
       await heads(`SELECT ${key}, seq, entries FROM audit_heads ORDER BY ${key}`),

@@ -207,6 +207,9 @@ for (const backend of POSTGRES_URL ? [sqlite, postgres] : [sqlite]) {
         const written = entries();
         await backend.insert(store, written);
         await assertHistories(store, written, 'as written');
+        // A page past any end (the route's offset goes up to 2^53): empty, with the total.
+        const far = await store.groupHistory(ACCOUNT, 'g-a', { limit: 100, offset: Number.MAX_SAFE_INTEGER });
+        assert.deepEqual(far, { entries: [], total: expected(written, 'g-a').length });
         assert.equal((await store.groupRevision(ACCOUNT, 'g-b', 13))?.resource_id, 'g-b');
 
         // Everything before day 25: the oldest part of every chain, all of some (the credentials' cred-1

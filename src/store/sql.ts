@@ -121,13 +121,14 @@ function groupHead(p: Placeholder): string {
 
 /**
  * The chain of one group's entries (account $1, group $2) from its head, newest first: `chain` (seq,
- * previous_seq, revision, depth), at most `depth` entries if given. The walk ends at the first entry, or at
+ * previous_seq, revision, depth), at most `depth` entries if given (a BIGINT: a page's end may pass 2^31).
+ * The walk ends at the first entry, or at
  * one retention pruned (pruning takes the oldest entries, so the rest of the chain is gone too).
  */
 function groupChain(p: Placeholder, depth?: string): string {
   const columns = 'audit_log.seq, audit_log.previous_seq, audit_log.revision';
   return `WITH RECURSIVE chain (seq, previous_seq, revision, depth) AS (
-    SELECT ${columns}, 1 FROM audit_heads JOIN audit_log ON audit_log.seq = audit_heads.seq WHERE ${groupHead(p)}
+    SELECT ${columns}, CAST(1 AS BIGINT) FROM audit_heads JOIN audit_log ON audit_log.seq = audit_heads.seq WHERE ${groupHead(p)}
     UNION ALL
     SELECT ${columns}, chain.depth + 1 FROM chain JOIN audit_log ON audit_log.seq = chain.previous_seq
     ${depth === undefined ? '' : `WHERE chain.depth < ${depth}`})`;

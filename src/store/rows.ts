@@ -99,11 +99,6 @@ export function auditValues(entry: NewAuditEntry): unknown[] {
   return AUDIT_COLUMNS.map((column) => encode(entry[column as keyof NewAuditEntry], AUDIT_JSON.has(column)));
 }
 
-/** sql.ts insertAudit()'s parameters: the entry's columns, then the key of its resource's head. */
-export function auditInsertValues(entry: NewAuditEntry): unknown[] {
-  return [...auditValues(entry), entry.account_id, entry.resource_type, entry.resource_id];
-}
-
 /** A row of audit_log (seq included; PostgreSQL returns BIGINT as text) as an entry. */
 export function toAuditEntry(row: Row): AuditEntry {
   const entry = decode<AuditEntry>(row, { fields: AUDIT.fields, json: AUDIT_JSON });

@@ -62,37 +62,22 @@ function insert(table: string, columns: readonly string[], placeholder: Placehol
 }
 
 /**
- * A new entry, chained to its resource's previous one: `previous_seq` is the seq its head held (NULL for the
- * first). The parameters are auditInsertValues() (rows.ts): the columns, then the head's key. The head moves
- * on in the same transaction (advanceAuditHead), after this insert (docs/decisions/0011-change-control.md, "The history chain").
+ * A new entry. Migration 007's trigger `audit_chain` sets its previous_seq and moves its resource's head, in
+ * the same transaction, whoever writes it (docs/decisions/0011-change-control.md, "The history chain").
  */
-export function insertAudit(p: Placeholder): string {
-  const n = AUDIT_COLUMNS.length;
-  const values = AUDIT_COLUMNS.map((_, i) => p(i + 1)).join(', ');
-  const head = `SELECT seq FROM audit_heads WHERE account_id = coalesce(${p(n + 1)}, '') AND resource_type = ${p(n + 2)} AND resource_id = ${p(n + 3)}`;
-  return `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}, previous_seq) VALUES (${values}, (${head}))`;
+export function insertAudit(placeholder: Placeholder): string {
+  return insert('audit_log', AUDIT_COLUMNS, placeholder);
 }
 
-/**
- * Points the head of an entry's resource at the entry and counts it. `entry` is a FROM clause giving the new
- * entry's seq, account_id, resource_type and resource_id. An entry that concerns every account (account_id
- * NULL) has its head under account '' (a primary key holds no NULL; no account ID is empty).
- */
-export function advanceAuditHead(entry: string): string {
-  return `INSERT INTO audit_heads (account_id, resource_type, resource_id, seq, entries)
-    SELECT coalesce(account_id, ''), resource_type, resource_id, seq, 1 FROM ${entry}
-    ON CONFLICT (account_id, resource_type, resource_id)
-    DO UPDATE SET seq = excluded.seq, entries = audit_heads.entries + 1`;
-}
-
-/** An imported entry, with its seq; the chain is rebuilt after the import (REBUILD_AUDIT_CHAIN). */
+/** An imported entry, with its seq; the chains are rebuilt after the import (REBUILD_AUDIT_CHAIN). */
 export function importAudit(placeholder: Placeholder): string {
   return insert('audit_log', ['seq', ...AUDIT_COLUMNS], placeholder);
 }
 
 /**
- * Every entry's previous_seq and every head, from the entries themselves: after an import (which writes the
- * entries as they come). The same statements as migration 007 backfills with.
+ * Every entry's previous_seq and every head, from the entries themselves: after an import, whose entries
+ * the trigger chained in the file's order, which need not be seq order. The same statements as migration
+ * 007 backfills with.
  */
 export const REBUILD_AUDIT_CHAIN = `UPDATE audit_log SET previous_seq = chained.previous_seq FROM (
     SELECT seq, lag(seq) OVER (PARTITION BY coalesce(account_id, ''), resource_type, resource_id ORDER BY seq) AS previous_seq

@@ -4,9 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { NewAuditEntry } from '../../src/audit/model.ts';
-import { SQL as POSTGRES } from '../../src/store/postgres/statements.ts';
-import { auditInsertValues } from '../../src/store/rows.ts';
-import { SQL as SQLITE } from '../../src/store/sqlite/statements.ts';
+import { AUDIT_COLUMNS, auditValues } from '../../src/store/rows.ts';
 import { ACCOUNT } from './accounts.ts';
 
 /** An entry of a group change made with a token, through the API; `overrides` set the rest. */
@@ -36,18 +34,16 @@ export function auditEntry(overrides: Partial<NewAuditEntry> = {}): NewAuditEntr
   };
 }
 
+const INSERT = (placeholder: (n: number) => string) =>
+  `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => placeholder(i + 1)).join(', ')})`;
+
 /** Appends `entries`, in order, to the audit log of the SQLite database at `path` (a store may have it open). */
 export function insertSqliteAuditEntries(path: string, entries: NewAuditEntry[]): void {
   const db = new Database(path);
   try {
-    // The store's own statements, so that each entry lands on its resource's chain.
-    const insert = db.prepare(SQLITE.insertAudit);
-    const advance = db.prepare(SQLITE.advanceAuditHead);
+    const insert = db.prepare(INSERT(() => '?'));
     db.transaction(() => {
-      for (const entry of entries) {
-        insert.run(...auditInsertValues(entry));
-        advance.run();
-      }
+      for (const entry of entries) insert.run(...auditValues(entry));
     })();
   } finally {
     db.close();
@@ -59,5 +55,9 @@ export async function insertPostgresAuditEntries(
   query: (text: string, values: unknown[]) => Promise<unknown>,
   entries: NewAuditEntry[],
 ): Promise<void> {
-  for (const entry of entries) await query(POSTGRES.insertAudit.text, auditInsertValues(entry));
+  for (const entry of entries)
+    await query(
+      INSERT((n) => `$${n}`),
+      auditValues(entry),
+    );
 }

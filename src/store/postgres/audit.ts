@@ -1,20 +1,17 @@
-// The audit log on PostgreSQL: writing an entry on its resource's chain (docs/decisions/0011-change-control.md, "The history chain"),
+// The audit log on PostgreSQL: writing an entry (chained by migration 007's trigger),
 // and the audit list (docs/contract.md §8.2): the statement both backends share (../audit-query.ts), with `$n`
 // placeholders.
 import type { QueryConfig } from 'pg';
 import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import { type AuditQuery, auditAddressesStatement, listAuditStatement } from '../audit-query.ts';
-import { auditInsertValues, type Row, toAuditEntry } from '../rows.ts';
+import { auditValues, type Row, toAuditEntry } from '../rows.ts';
 import { SQL } from './statements.ts';
 
 type Run = <R extends Row>(config: QueryConfig) => Promise<{ rows: R[] }>;
 
-/**
- * The entry, and its resource's head moved to it, for the change's own transaction. Concurrent entries of
- * one resource are ordered by the lock on its row (the group's, the credential's), taken before the entry.
- */
+/** The entry, for the change's own transaction; migration 007's trigger chains it. */
 export function auditInsert(entry: NewAuditEntry): QueryConfig {
-  return { ...SQL.insertAudit, values: auditInsertValues(entry) };
+  return { ...SQL.insertAudit, values: auditValues(entry) };
 }
 
 export async function listAuditEntries(run: Run, query: AuditQuery): Promise<AuditEntry[]> {

@@ -6,7 +6,6 @@ import {
   accountGroups,
   accountGroupsById,
   accountGroupVersions,
-  advanceAuditHead,
   CREDENTIAL_ORDER,
   claimIdempotencyKey,
   GROUP_EXPORT_ORDER,
@@ -84,12 +83,7 @@ export const SQL = {
     text: `UPDATE credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL
       RETURNING ${CREDENTIAL_COLUMNS.join(', ')}`,
   },
-  insertAudit: {
-    // The entry and its head's move in one statement (sqlite/statements.ts: two, after each other).
-    name: 'rm_insert_audit',
-    text: `WITH entry AS (${insertAudit(numbered)} RETURNING seq, account_id, resource_type, resource_id)
-      ${advanceAuditHead('entry')}`,
-  },
+  insertAudit: { name: 'rm_insert_audit', text: insertAudit(numbered) },
   history: { name: 'rm_history', text: history(numbered) },
   historyCount: { name: 'rm_history_count', text: historyCount(numbered) },
   revisionEntry: { name: 'rm_revision_entry', text: revisionEntry(numbered) },

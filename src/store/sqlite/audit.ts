@@ -1,10 +1,10 @@
-// The audit log on SQLite: writing an entry on its resource's chain (docs/decisions/0011-change-control.md, "The history chain"), and
+// The audit log on SQLite: writing an entry (chained by migration 007's trigger), and
 // the audit list (docs/contract.md §8.2): the statement both backends share (../audit-query.ts), with `?`
 // placeholders. Statements differ by the filters given, so the prepared ones are kept per text.
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import { type AuditQuery, auditAddressesStatement, listAuditStatement } from '../audit-query.ts';
-import { auditInsertValues, type Row, toAuditEntry } from '../rows.ts';
+import { auditValues, type Row, toAuditEntry } from '../rows.ts';
 import type { Statements } from './statements.ts';
 
 /** Prepared statements kept, most recently used last; a filter combination past this is prepared again. */
@@ -21,10 +21,9 @@ function prepare(db: Database, text: string): Statement {
   return statement;
 }
 
-/** Inside a write: the entry, and its resource's head moved to it (the same transaction as the change). */
+/** Inside a write: the entry (the same transaction as the change); migration 007's trigger chains it. */
 export function insertAuditEntry(s: Statements, entry: NewAuditEntry): void {
-  s.insertAudit.run(...auditInsertValues(entry));
-  s.advanceAuditHead.run();
+  s.insertAudit.run(...auditValues(entry));
 }
 
 export function listAuditEntries(db: Database, query: AuditQuery): AuditEntry[] {

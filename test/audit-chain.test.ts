@@ -269,6 +269,33 @@ for (const backend of POSTGRES_URL ? [sqlite, postgres] : [sqlite]) {
       }
     });
 
+    if (backend === postgres)
+      test('entries of one resource written at once from many connections all land on its chain', async () => {
+        // No group row lock here (entries inserted straight, as a replica of another version might):
+        // the trigger's lock on the head alone must keep each entry's previous one.
+        const { store, close } = await backend.open();
+        const pool = new pg.Pool({ connectionString: urls.get(store), max: 8 });
+        try {
+          const written = Array.from({ length: 8 }, (_, c) =>
+            Array.from({ length: 15 }, (_, i) =>
+              auditEntry({ resource_id: 'g-a', revision: c * 100 + i + 1 }),
+            ),
+          );
+          await Promise.all(
+            written.map((batch) =>
+              insertPostgresAuditEntries((text, values) => pool.query(text, values), batch),
+            ),
+          );
+          const got = await history(store, 'g-a');
+          assert.deepEqual(got.totals, [120]);
+          assert.deepEqual(new Set(got.ids), new Set(written.flat().map((e) => e.id)));
+          assert.equal(got.ids.length, 120);
+        } finally {
+          await pool.end();
+          await close();
+        }
+      });
+
     test('migration 007 gives a database written by 001–006 the same histories', async () => {
       const old = entries();
       const { store, close } = await backend.open({ upTo: 6, old });

@@ -21,16 +21,27 @@ INSERT INTO audit_heads (account_id, resource_type, resource_id, seq, entries)
 
 -- Every entry joins its resource's chain as it is written (see the SQLite migration). Here it matters for
 -- a rolling upgrade too: replicas of the previous version go on writing entries until they are replaced.
--- The head is locked first, so two entries of one resource cannot both take it as their previous one.
+-- The head is locked before it is read, so two entries of one resource written at once cannot both take it
+-- as their previous one; the first entry of a resource inserts its head, and one that loses that race waits
+-- for the winner's commit (ON CONFLICT), then locks the winner's head.
 CREATE FUNCTION audit_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  head TEXT := coalesce(NEW.account_id, '');
 BEGIN
-  SELECT seq INTO NEW.previous_seq FROM audit_heads WHERE account_id = coalesce(NEW.account_id, '')
-    AND resource_type = NEW.resource_type AND resource_id = NEW.resource_id FOR UPDATE;
-  INSERT INTO audit_heads (account_id, resource_type, resource_id, seq, entries)
-    VALUES (coalesce(NEW.account_id, ''), NEW.resource_type, NEW.resource_id, NEW.seq, 1)
-    ON CONFLICT (account_id, resource_type, resource_id)
-    DO UPDATE SET seq = excluded.seq, entries = audit_heads.entries + 1;
-  RETURN NEW;
+  LOOP
+    SELECT seq INTO NEW.previous_seq FROM audit_heads
+      WHERE account_id = head AND resource_type = NEW.resource_type AND resource_id = NEW.resource_id FOR UPDATE;
+    IF FOUND THEN
+      UPDATE audit_heads SET seq = NEW.seq, entries = entries + 1
+        WHERE account_id = head AND resource_type = NEW.resource_type AND resource_id = NEW.resource_id;
+      RETURN NEW;
+    END IF;
+    INSERT INTO audit_heads (account_id, resource_type, resource_id, seq, entries)
+      VALUES (head, NEW.resource_type, NEW.resource_id, NEW.seq, 1) ON CONFLICT DO NOTHING;
+    IF FOUND THEN
+      RETURN NEW;
+    END IF;
+  END LOOP;
 END
 $$;
 CREATE TRIGGER audit_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_chain();

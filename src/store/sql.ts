@@ -119,10 +119,15 @@ function groupChain(p: Placeholder, depth?: string): string {
     ${depth === undefined ? '' : `WHERE chain.depth < ${depth}`})`;
 }
 
-/** The entries of a chain (groupChain) that `where` keeps, newest first. */
+/**
+ * The entries of a chain (groupChain) that `where` keeps, in the walk's order: newest first. That is seq
+ * order wherever one resource's entries are written one after the other (a group's changes hold its row
+ * lock); entries written at once without a lock may have seqs out of the chain's order, and pages stay
+ * consistent by following the chain.
+ */
 function chainEntries(where: string): string {
   const columns = AUDIT_SELECTED.split(', ').map((column) => `audit_log.${column}`);
-  return `SELECT ${columns.join(', ')} FROM chain JOIN audit_log ON audit_log.seq = chain.seq ${where} ORDER BY chain.seq DESC`;
+  return `SELECT ${columns.join(', ')} FROM chain JOIN audit_log ON audit_log.seq = chain.seq ${where} ORDER BY chain.depth`;
 }
 
 /**

@@ -107,8 +107,8 @@ function groupHead(p: Placeholder): string {
 /**
  * The chain of one group's entries (account $1, group $2) from its head, newest first: `chain` (seq,
  * previous_seq, revision, depth), at most `depth` entries if given (a BIGINT: a page's end may pass 2^31).
- * The walk ends at the first entry, or at
- * one retention pruned (pruning takes the oldest entries, so the rest of the chain is gone too).
+ * The walk ends at the first entry, or at one retention pruned (pruning takes the oldest entries, so the
+ * rest of the chain is gone too).
  */
 function groupChain(p: Placeholder, depth?: string): string {
   const columns = 'audit_log.seq, audit_log.previous_seq, audit_log.revision';

@@ -33,6 +33,8 @@ import {
   GroupExistsError,
   type GroupPage,
   type GroupVersion,
+  type GroupWire,
+  type GroupWirePage,
   type HistoryPage,
   IdempotencyMismatchError,
   type IdempotencyRequest,
@@ -44,6 +46,7 @@ import {
   type Store,
   type StoredGroup,
 } from '../store.ts';
+import { WireCache } from '../wire-cache.ts';
 import { listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { translate } from './errors.ts';
@@ -81,6 +84,9 @@ export class SqliteStore implements Store {
   private readonly changes = new ChangeFeed();
   private changePoll: NodeJS.Timeout | undefined;
   private changesSeenAt = -1;
+  /** Groups' wire JSON by (id, revision) (wire-cache.ts), valid while `data_version` stays `wiresSeenAt`. */
+  readonly wires = new WireCache();
+  private wiresSeenAt = -1;
 
   /** `db` comes from openSqliteDatabase(): configured and migrated. */
   constructor(private readonly db: Database) {
@@ -113,6 +119,54 @@ export class SqliteStore implements Store {
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
       return row && toStoredGroup(row);
     });
+  }
+
+  async listGroupWires(accountId: string, { limit, offset }: PageRequest): Promise<GroupWirePage> {
+    return this.read(() => {
+      const total = (this.s.count.get(accountId) as number | undefined) ?? 0;
+      if (offset >= total) return { groups: [], total };
+      const versions = this.s.listRevisions.all(accountId, limit, offset) as {
+        id: string;
+        revision: number;
+      }[];
+      this.checkWires();
+      const groups: string[] = [];
+      for (const { id, revision } of versions) {
+        const wire = this.wires.get(id, revision);
+        if (wire === undefined) return { groups: this.loadPage(accountId, limit, offset), total };
+        groups.push(wire.json);
+      }
+      return { groups, total };
+    });
+  }
+
+  async getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined> {
+    return this.read(() => {
+      const revision = this.s.revision.get(groupId, accountId) as number | undefined;
+      this.checkWires();
+      if (revision === undefined) return undefined;
+      const held = this.wires.get(groupId, revision);
+      if (held) return held;
+      const row = this.s.get.get(groupId, accountId) as Row | undefined;
+      return row && this.wires.put(toStoredGroup(row));
+    });
+  }
+
+  /** A page read in full (some of its groups were not held), its groups' wire JSON kept. */
+  private loadPage(accountId: string, limit: number, offset: number): string[] {
+    const rows = this.s.list.all(accountId, limit, offset) as Row[];
+    return rows.map((row) => this.wires.put(toStoredGroup(row)).json);
+  }
+
+  /**
+   * Drops the held wire JSON if another connection committed since it was read. Called after the read of
+   * the revisions it is about to trust: a commit that read saw has moved data_version by now.
+   */
+  private checkWires(): void {
+    const version = this.s.dataVersion.get() as number;
+    if (version === this.wiresSeenAt) return;
+    this.wires.clear();
+    this.wiresSeenAt = version;
   }
 
   createDeploymentGroup(
@@ -342,12 +396,14 @@ export class SqliteStore implements Store {
   ): Promise<ImportCounts> {
     const imported = this.commits.exclusively(async () => {
       this.credentials.clear();
+      this.wires.clear();
       try {
         return await importRecords(this.db, this.s, records, replace);
       } finally {
         // Lookups made while the import ran may have cached what it replaced; own commits do not move
-        // data_version, so drop them here.
+        // data_version, so drop them here. (An import may restore revisions held with other contents.)
         this.credentials.clear();
+        this.wires.clear();
       }
     });
     return this.changes.after(null, imported, true);

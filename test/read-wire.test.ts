@@ -222,6 +222,9 @@ for (const backend of backends) {
         );
       }
       for (const group of created) assert.deepEqual(await read(group.id), group);
+      // Held for ACCOUNT, and never another account's: a 404 there, and an empty list.
+      assert.equal((await call('GET', `${groupsUrl(OTHER_ACCOUNT)}/${created[0].id}`)).status, 404);
+      assert.deepEqual((await list('per_page=50', OTHER_ACCOUNT)).result, []);
       assert.deepEqual(await listAll(2), created);
       assert.deepEqual(await listAll(50), created);
 
@@ -342,26 +345,42 @@ describe('WireCache', () => {
     },
   });
 
-  it('answers only for the revision it holds', () => {
+  it('answers for the revision it holds, in its account; without a revision only at the stamp it was read', () => {
     const cache = new WireCache();
-    cache.put(stored('a', 1));
-    assert.equal(cache.get('a', 1)?.json.includes('"name":"x"'), true);
-    assert.equal(cache.get('a', 2), undefined);
-    cache.put(stored('a', 2, 'y'));
-    assert.equal(cache.get('a', 1), undefined);
-    assert.equal(cache.get('a', 2)?.json.includes('"name":"y"'), true);
+    cache.put(ACCOUNT, stored('a', 1), 7);
+    assert.match(cache.current(ACCOUNT, 'a', 7)?.json ?? '', /"name":"x"/);
+    assert.equal(cache.current(ACCOUNT, 'a', 8), undefined, 'something was committed since');
+    assert.equal(cache.current(OTHER_ACCOUNT, 'a', 7), undefined, 'never another account’s group');
+    assert.equal(cache.get(OTHER_ACCOUNT, 'a', 1, 8), undefined);
+    assert.equal(cache.get(ACCOUNT, 'a', 2, 8), undefined);
+    assert.ok(cache.get(ACCOUNT, 'a', 1, 8), 'the revision read again at stamp 8');
+    assert.ok(cache.current(ACCOUNT, 'a', 8), '…so it is current at 8');
+    cache.put(ACCOUNT, stored('a', 2, 'y'), 9);
+    assert.equal(cache.get(ACCOUNT, 'a', 1, 9), undefined);
+    assert.match(cache.get(ACCOUNT, 'a', 2, 9)?.json ?? '', /"name":"y"/);
     assert.equal(cache.size.groups, 1);
+
+    cache.putPage('k', { groups: ['{}'], total: 1 }, 9);
+    assert.deepEqual(cache.page('k', 9), { groups: ['{}'], total: 1 });
+    assert.equal(cache.page('k', 10), undefined);
+    cache.clear();
+    assert.equal(cache.current(ACCOUNT, 'a', 9), undefined);
+    assert.equal(cache.page('k', 9), undefined);
   });
 
   it('lets the oldest entries go past its limit, never the one just made', () => {
-    const one = new WireCache().put(stored('a', 1)).json.length;
+    const one = new WireCache().put(ACCOUNT, stored('a', 1), 0).json.length;
     const cache = new WireCache(one * 2);
-    for (const id of ['a', 'b', 'c']) cache.put(stored(id, 1));
-    assert.equal(cache.get('a', 1), undefined);
-    assert.ok(cache.get('b', 1) && cache.get('c', 1));
+    for (const id of ['a', 'b', 'c']) cache.put(ACCOUNT, stored(id, 1), 0);
+    assert.equal(cache.get(ACCOUNT, 'a', 1, 0), undefined);
+    assert.ok(cache.get(ACCOUNT, 'b', 1, 0) && cache.get(ACCOUNT, 'c', 1, 0));
     assert.equal(cache.size.chars, one * 2);
-    const tiny = new WireCache(1);
-    tiny.put(stored('a', 1));
-    assert.ok(tiny.get('a', 1), 'a group larger than the limit is still served from what was just read');
+    const tiny = new WireCache(1, 1);
+    tiny.put(ACCOUNT, stored('a', 1), 0);
+    tiny.putPage('p', { groups: ['[1]', '[2]'], total: 2 }, 0);
+    tiny.putPage('q', { groups: ['[3]'], total: 3 }, 0);
+    assert.ok(tiny.get(ACCOUNT, 'a', 1, 0), 'a group larger than the limit is still held until the next');
+    assert.equal(tiny.page('p', 0), undefined);
+    assert.ok(tiny.page('q', 0));
   });
 });

@@ -123,50 +123,67 @@ export class SqliteStore implements Store {
 
   async listGroupWires(accountId: string, { limit, offset }: PageRequest): Promise<GroupWirePage> {
     return this.read(() => {
+      const key = `${accountId} ${limit} ${offset}`;
+      const held = this.wires.page(key, this.wireStamp());
+      if (held) return held;
       const total = (this.s.count.get(accountId) as number | undefined) ?? 0;
-      if (offset >= total) return { groups: [], total };
-      const versions = this.s.listRevisions.all(accountId, limit, offset) as {
-        id: string;
-        revision: number;
-      }[];
-      this.checkWires();
+      const versions =
+        offset >= total
+          ? []
+          : (this.s.listRevisions.all(accountId, limit, offset) as { id: string; revision: number }[]);
+      const stamp = this.wireStamp();
       const groups: string[] = [];
       for (const { id, revision } of versions) {
-        const wire = this.wires.get(id, revision);
-        if (wire === undefined) return { groups: this.loadPage(accountId, limit, offset), total };
+        const wire = this.wires.get(accountId, id, revision, stamp);
+        if (wire === undefined) {
+          groups.length = 0;
+          break;
+        }
         groups.push(wire.json);
       }
-      return { groups, total };
+      const page = {
+        groups: groups.length < versions.length ? this.loadPage(accountId, limit, offset) : groups,
+        total,
+      };
+      // Read at one stamp (read calls run to the end without yielding): count and page agree with it.
+      this.wires.putPage(key, page, stamp);
+      return page;
     });
   }
 
   async getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined> {
     return this.read(() => {
-      const revision = this.s.revision.get(groupId, accountId) as number | undefined;
-      this.checkWires();
-      if (revision === undefined) return undefined;
-      const held = this.wires.get(groupId, revision);
+      const held = this.wires.current(accountId, groupId, this.wireStamp());
       if (held) return held;
+      const revision = this.s.revision.get(groupId, accountId) as number | undefined;
+      const stamp = this.wireStamp();
+      if (revision === undefined) return undefined;
+      const wire = this.wires.get(accountId, groupId, revision, stamp);
+      if (wire) return wire;
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
-      return row && this.wires.put(toStoredGroup(row));
+      return row && this.wires.put(accountId, toStoredGroup(row), stamp);
     });
   }
 
   /** A page read in full (some of its groups were not held), its groups' wire JSON kept. */
   private loadPage(accountId: string, limit: number, offset: number): string[] {
+    const stamp = this.commits.stamp;
     const rows = this.s.list.all(accountId, limit, offset) as Row[];
-    return rows.map((row) => this.wires.put(toStoredGroup(row)).json);
+    return rows.map((row) => this.wires.put(accountId, toStoredGroup(row), stamp).json);
   }
 
   /**
-   * Drops the held wire JSON if another connection committed since it was read. Called after the read of
-   * the revisions it is about to trust: a commit that read saw has moved data_version by now.
+   * The stamp of what is read now (wire-cache.ts): this connection's commit count, after dropping everything
+   * held if another connection has committed since the last call. Called before trusting what is held, and
+   * again after reading revisions (a commit that read saw has moved data_version by then).
    */
-  private checkWires(): void {
+  private wireStamp(): number {
     const version = this.s.dataVersion.get() as number;
-    if (version === this.wiresSeenAt) return;
-    this.wires.clear();
-    this.wiresSeenAt = version;
+    if (version !== this.wiresSeenAt) {
+      this.wires.clear();
+      this.wiresSeenAt = version;
+    }
+    return this.commits.stamp;
   }
 
   createDeploymentGroup(

@@ -17,6 +17,8 @@ export interface TargetsBenchOptions {
   durationS: number;
   warmupS: number;
   scale: boolean;
+  /** The servers' LOG_LEVEL (the run's first --log-level: info by default, as shipped). */
+  logLevel: string;
   log(message: string): void;
 }
 
@@ -34,7 +36,7 @@ export async function targetsBench(options: TargetsBenchOptions): Promise<boolea
   const server = await startServer({
     name: 'targets',
     databaseUrl: `sqlite:${join(dir, 'ringmaster.db')}`,
-    logLevel: 'warn',
+    logLevel: options.logLevel,
     logPath: join(dir, 'server.log'),
     expectToken: true,
   });
@@ -171,7 +173,7 @@ async function scaleCase(dir: string, token: string, options: TargetsBenchOption
   const server = await startServer({
     name: 'targets-scale',
     databaseUrl: `sqlite:${path}`,
-    logLevel: 'warn',
+    logLevel: options.logLevel,
     logPath: join(dir, 'server-scale.log'),
   });
   try {

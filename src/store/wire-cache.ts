@@ -14,12 +14,13 @@ import { groupJson } from '../deployment-groups/wire.ts';
 import type { GroupWire, GroupWirePage, StoredGroup } from './store.ts';
 
 /**
- * Characters of group JSON held before the oldest groups go: ~200 characters a group with a few policies
- * (bench: ~250), ~37,000 with 1,000 policy IDs.
+ * Characters of group JSON held before the oldest groups go: ~250 characters a group with a few policies
+ * (the bench's), ~37,000 with 1,000 policy IDs. The route keeps each held group's and page's body beside
+ * it (deployment-groups/routes.ts), so what this costs in memory is about twice these.
  */
-export const MAX_WIRE_CHARS = 32 * 1024 * 1024;
+export const MAX_WIRE_CHARS = 16 * 1024 * 1024;
 /** The same for the pages (whose groups are mostly the same strings as the groups held). */
-export const MAX_PAGE_CHARS = 32 * 1024 * 1024;
+export const MAX_PAGE_CHARS = 8 * 1024 * 1024;
 
 /** A group read from the database, as served (PostgreSQL makes it on every read; SQLite holds it). */
 export function groupWire({ group, revision }: StoredGroup): GroupWire {

@@ -87,10 +87,20 @@ export class SqliteStore implements Store {
   /** Groups' wire JSON by (id, revision) (wire-cache.ts), valid while `data_version` stays `wiresSeenAt`. */
   readonly wires = new WireCache();
   private wiresSeenAt = -1;
+  /** readPage() in one read transaction. */
+  private readonly pageTransaction: (
+    accountId: string,
+    limit: number,
+    offset: number,
+    key: string,
+  ) => GroupWirePage;
 
   /** `db` comes from openSqliteDatabase(): configured and migrated. */
   constructor(private readonly db: Database) {
     this.s = prepareStatements(db);
+    this.pageTransaction = db.transaction((accountId: string, limit: number, offset: number, key: string) =>
+      this.readPage(accountId, limit, offset, key),
+    );
     this.commits = new GroupCommit(db);
     this.rollouts = new SqliteRollouts(db, this.commits, this.s);
   }
@@ -124,31 +134,34 @@ export class SqliteStore implements Store {
   async listGroupWires(accountId: string, { limit, offset }: PageRequest): Promise<GroupWirePage> {
     return this.read(() => {
       const key = `${accountId} ${limit} ${offset}`;
-      const held = this.wires.page(key, this.wireStamp());
-      if (held) return held;
-      const total = (this.s.count.get(accountId) as number | undefined) ?? 0;
-      const versions =
-        offset >= total
-          ? []
-          : (this.s.listRevisions.all(accountId, limit, offset) as { id: string; revision: number }[]);
-      const stamp = this.wireStamp();
-      const groups: string[] = [];
-      for (const { id, revision } of versions) {
-        const wire = this.wires.get(accountId, id, revision, stamp);
-        if (wire === undefined) {
-          groups.length = 0;
-          break;
-        }
-        groups.push(wire.json);
-      }
-      const page = {
-        groups: groups.length < versions.length ? this.loadPage(accountId, limit, offset) : groups,
-        total,
-      };
-      // Read at one stamp (read calls run to the end without yielding): count and page agree with it.
-      this.wires.putPage(key, page, stamp);
-      return page;
+      return this.wires.page(key, this.wireStamp()) ?? this.pageTransaction(accountId, limit, offset, key);
     });
+  }
+
+  /**
+   * A page not held since the last commit: its total and revisions in one read transaction (so that the
+   * page held is one state of the database, and data_version, read inside it, is that state's), then the
+   * held JSON of every revision it finds — or the full rows if any is missing.
+   */
+  private readPage(accountId: string, limit: number, offset: number, key: string): GroupWirePage {
+    const total = (this.s.count.get(accountId) as number | undefined) ?? 0;
+    const versions =
+      offset >= total
+        ? []
+        : (this.s.listRevisions.all(accountId, limit, offset) as { id: string; revision: number }[]);
+    const stamp = this.wireStamp();
+    const groups: string[] = [];
+    for (const { id, revision } of versions) {
+      const wire = this.wires.get(accountId, id, revision, stamp);
+      if (wire === undefined) break;
+      groups.push(wire.json);
+    }
+    const page = {
+      groups: groups.length < versions.length ? this.loadPage(accountId, limit, offset, stamp) : groups,
+      total,
+    };
+    this.wires.putPage(key, page, stamp);
+    return page;
   }
 
   async getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined> {
@@ -166,8 +179,7 @@ export class SqliteStore implements Store {
   }
 
   /** A page read in full (some of its groups were not held), its groups' wire JSON kept. */
-  private loadPage(accountId: string, limit: number, offset: number): string[] {
-    const stamp = this.commits.stamp;
+  private loadPage(accountId: string, limit: number, offset: number, stamp: number): string[] {
     const rows = this.s.list.all(accountId, limit, offset) as Row[];
     return rows.map((row) => this.wires.put(accountId, toStoredGroup(row), stamp).json);
   }

@@ -49,10 +49,6 @@ export type CreateResult =
 export class DeploymentGroupService {
   constructor(private readonly store: Store) {}
 
-  listDeploymentGroups(accountId: string, limit: number, offset: number) {
-    return this.store.listDeploymentGroups(accountId, { limit, offset });
-  }
-
   /** The page as served: each group's wire JSON (the read path, docs/performance.md). */
   listGroupWires(accountId: string, limit: number, offset: number) {
     return this.store.listGroupWires(accountId, { limit, offset });

@@ -14,7 +14,8 @@ import { Ajv } from 'ajv';
 import BetterSqlite3 from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
-import { nowNanos, setClock } from '../src/clock.ts';
+import { COMMAND_LINE } from '../src/audit/context.ts';
+import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import { DeploymentGroup } from '../src/deployment-groups/model.ts';
 import { Envelope, JSON_CONTENT_TYPE, PageEnvelope } from '../src/http/envelope.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
@@ -72,7 +73,13 @@ const NAMES = ['plain', 'with "quotes" and \\ backslash', 'Ünïcödé 環境 ri
 
 interface Backend {
   name: string;
-  open(): Promise<{ store: Store; path?: string; close(): Promise<void> }>;
+  open(): Promise<{
+    store: Store;
+    path?: string;
+    /** Another store on the same database (another process, or another replica). */
+    another(): Promise<Store>;
+    close(): Promise<void>;
+  }>;
 }
 
 const backends: Backend[] = [
@@ -85,6 +92,7 @@ const backends: Backend[] = [
       return {
         store,
         path,
+        another: async () => openSqliteStore({ path }),
         async close() {
           await store.close();
           rmSync(dir, { recursive: true, force: true });
@@ -99,8 +107,9 @@ if (POSTGRES_URL) {
     name: 'postgres',
     async open() {
       database ??= await createTestDatabase();
-      const store = await openPostgresStore({ url: await database.createSchema() });
-      return { store, close: () => store.close() };
+      const url = await database.createSchema();
+      const store = await openPostgresStore({ url });
+      return { store, another: () => openPostgresStore({ url }), close: () => store.close() };
     },
   });
 }
@@ -285,6 +294,36 @@ for (const backend of backends) {
       assert.equal(notModified.statusCode, 304);
       assert.equal(notModified.headers.etag, tag);
       assert.equal(notModified.body, '');
+    });
+
+    it('serves another process’s or replica’s change from the next read, GET and list', async () => {
+      const group = await write('POST', groupsUrl(), {
+        name: 'before',
+        version_config: [{ target_environment: 'windows', version: '2026.6.822.0' }],
+      });
+      assert.equal((await read(group.id)).name, 'before');
+      assert.equal((await listAll(50)).find((g: Json) => g.id === group.id).name, 'before');
+      const other = await opened.another();
+      try {
+        const audit = { context: COMMAND_LINE };
+        const changed = await other.updateDeploymentGroup(
+          ACCOUNT,
+          group.id,
+          (current) => ({ ...current.group, name: 'after', updated_at: formatTimestamp(clock + MINUTE) }),
+          audit,
+        );
+        assert.equal(changed?.revision, 2);
+        assert.equal((await read(group.id)).name, 'after');
+        assert.equal((await listAll(50)).find((g: Json) => g.id === group.id).name, 'after');
+        assert.equal(await other.deleteDeploymentGroup(ACCOUNT, group.id, audit), true);
+        assert.equal((await call('GET', `${groupsUrl()}/${group.id}`)).status, 404);
+        assert.equal(
+          (await listAll(50)).find((g: Json) => g.id === group.id),
+          undefined,
+        );
+      } finally {
+        await other.close();
+      }
     });
 
     if (backend.name === 'sqlite') {

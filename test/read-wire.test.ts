@@ -3,8 +3,9 @@
 // to the schemas: every GET and list body validates against its response schema and is exactly what that
 // schema's serializer (fast-json-stringify, as Fastify compiles it) writes for the same data — after create,
 // patch, delete, revert and a rollout stage, on an empty page and pages past the end, on both backends. On
-// SQLite, where the wire JSON is held in memory, a write by another connection (data_version) and an import
-// that restores the same revisions with other contents are seen by the next read.
+// both, another process's (or replica's) update and delete are seen by the next read; on SQLite, where the
+// wire JSON is held in memory, so are a write by another connection at the same revision (data_version) and
+// an import of this process that restores the same revisions with other contents.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,6 +9,7 @@ import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { credentialEntries, groupEntry } from '../../audit/entries.ts';
 import type { AuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
+import { groupJson } from '../../deployment-groups/wire.ts';
 import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
@@ -37,6 +38,8 @@ import {
   GroupExistsError,
   type GroupPage,
   type GroupVersion,
+  type GroupWire,
+  type GroupWirePage,
   type HistoryPage,
   IdempotencyMismatchError,
   type IdempotencyRequest,
@@ -49,6 +52,7 @@ import {
   type StoredGroup,
   StoreUnavailableError,
 } from '../store.ts';
+import { groupWire } from '../wire-cache.ts';
 import { auditInsert, listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
@@ -105,6 +109,20 @@ export class PostgresStore implements Store {
   async getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup | undefined> {
     const { rows } = await this.query<Row>(SQL.get, [groupId, accountId]);
     return rows[0] && toStoredGroup(rows[0]);
+  }
+
+  /**
+   * The wire JSON is made from the rows every time: a replica cannot learn synchronously that another one
+   * committed (notifications arrive later), so holding it would serve a stale group (docs/performance.md).
+   */
+  async listGroupWires(accountId: string, page: PageRequest): Promise<GroupWirePage> {
+    const { groups, total } = await this.listDeploymentGroups(accountId, page);
+    return { groups: groups.map(groupJson), total };
+  }
+
+  async getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined> {
+    const stored = await this.getDeploymentGroup(accountId, groupId);
+    return stored && groupWire(stored);
   }
 
   createDeploymentGroup(

@@ -41,6 +41,10 @@ export const SQL = {
   count: 'SELECT group_count FROM account_group_counts WHERE account_id = ?',
   list: `${selectGroups()} WHERE account_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?`,
   get: `${selectGroups()} WHERE id = ? AND account_id = ?`,
+  // The read path (wire-cache.ts): a group's revision, a page's ids and revisions, the rest from memory.
+  revision: 'SELECT revision FROM deployment_groups WHERE id = ? AND account_id = ?',
+  listRevisions:
+    'SELECT id, revision FROM deployment_groups WHERE account_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?',
   insertGroup: insertGroup(positional),
   updateGroup: updateGroup(positional),
   deleteGroup: 'DELETE FROM deployment_groups WHERE id = ? AND account_id = ?',
@@ -99,6 +103,8 @@ export function prepareStatements(db: Database): Statements {
     count: prepare(SQL.count).pluck(),
     list: prepare(SQL.list),
     get: prepare(SQL.get),
+    revision: prepare(SQL.revision).pluck(),
+    listRevisions: prepare(SQL.listRevisions),
     insertGroup: prepare(SQL.insertGroup),
     updateGroup: prepare(SQL.updateGroup),
     deleteGroup: prepare(SQL.deleteGroup),

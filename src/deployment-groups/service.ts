@@ -7,6 +7,7 @@ import { ApiError, ERRORS } from '../errors.ts';
 import { type Condition, requestHash, requireMatch } from '../http/conditional.ts';
 import {
   type Audit,
+  type GroupWire,
   IdempotencyMismatchError,
   type IdempotencyRequest,
   PolicyConflictError,
@@ -48,8 +49,16 @@ export type CreateResult =
 export class DeploymentGroupService {
   constructor(private readonly store: Store) {}
 
-  listDeploymentGroups(accountId: string, limit: number, offset: number) {
-    return this.store.listDeploymentGroups(accountId, { limit, offset });
+  /** The page as served: each group's wire JSON (the read path, docs/performance.md). */
+  listGroupWires(accountId: string, limit: number, offset: number) {
+    return this.store.listGroupWires(accountId, { limit, offset });
+  }
+
+  /** The group as served (its wire JSON and ETag parts); 404 as getDeploymentGroup(). */
+  async getGroupWire(accountId: string, groupId: string): Promise<GroupWire> {
+    const wire = GROUP_ID.test(groupId) ? await this.store.getGroupWire(accountId, groupId) : undefined;
+    if (!wire) throw new ApiError('groupNotFound');
+    return wire;
   }
 
   async getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup> {

@@ -4,7 +4,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApiError, validationError } from '../errors.ts';
-import type { StoredGroup } from '../store/store.ts';
+import type { GroupWire, StoredGroup } from '../store/store.ts';
+
+/** What a group's ETag is made of: a StoredGroup, or a GroupWire read for a GET. */
+type Tagged = Pick<GroupWire, 'revision' | 'group'>;
 
 /**
  * A strong tag: the revision, and the group's updated_at as stored. The revision alone would repeat
@@ -12,7 +15,7 @@ import type { StoredGroup } from '../store/store.ts';
  * (it only moves forward), so a tag names one state of one group for good. Plain concatenation: it is
  * computed on every GET.
  */
-export function etagOf({ group, revision }: StoredGroup): string {
+export function etagOf({ group, revision }: Tagged): string {
   return `"r${revision}-${group.updated_at}"`;
 }
 
@@ -66,7 +69,7 @@ export function requireMatch(condition: Condition | undefined, stored: StoredGro
 }
 
 /** If-None-Match on a read: weak comparison; true means "answer 304". */
-export function noneMatchFails(condition: Condition | undefined, stored: StoredGroup): boolean {
+export function noneMatchFails(condition: Condition | undefined, stored: Tagged): boolean {
   if (condition === undefined) return false;
   if (condition === '*') return true;
   const etag = etagOf(stored);

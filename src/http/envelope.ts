@@ -23,6 +23,23 @@ export function okPage<T>(result: T[], result_info: ResultInfo) {
   return { success: true as const, errors: [], messages: [], result, result_info };
 }
 
+/**
+ * ok() as bytes, around a `result` that already is JSON: what the Envelope schema's serializer writes
+ * (fields in its order), for a route that sends stored wire JSON (deployment-groups/wire.ts).
+ */
+export function okJson(result: string): string {
+  return `{"success":true,"errors":[],"messages":[],"result":${result}}`;
+}
+
+/** okPage() as bytes, around items that already are JSON (PageEnvelope's field order). */
+export function okPageJson(items: string[], info: ResultInfo): string {
+  const { page, per_page, count, total_count, total_pages } = info;
+  return `{"success":true,"errors":[],"messages":[],"result":[${items.join(',')}],"result_info":{"page":${page},"per_page":${per_page},"count":${count},"total_count":${total_count},"total_pages":${total_pages}}}`;
+}
+
+/** The Content-Type Fastify gives a serialized JSON body, for a route that sends JSON text itself. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 export function failure(errors: ErrorDetail[]) {
   return { success: false as const, errors, messages: [], result: null };
 }

@@ -61,14 +61,32 @@ function insert(table: string, columns: readonly string[], placeholder: Placehol
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values})`;
 }
 
+/**
+ * A new entry. Migration 007's trigger `audit_chain` sets its previous_seq and moves its resource's head, in
+ * the same transaction, whoever writes it (docs/decisions/0011-change-control.md, "The history chain").
+ */
 export function insertAudit(placeholder: Placeholder): string {
   return insert('audit_log', AUDIT_COLUMNS, placeholder);
 }
 
-/** An imported entry, with its seq. */
+/** An imported entry, with its seq; the chains are rebuilt after the import (REBUILD_AUDIT_CHAIN). */
 export function importAudit(placeholder: Placeholder): string {
   return insert('audit_log', ['seq', ...AUDIT_COLUMNS], placeholder);
 }
+
+/**
+ * Every entry's previous_seq and every head, from the entries themselves: after an import, whose entries
+ * the trigger chained in the file's order, which need not be seq order. The same statements as migration
+ * 007 backfills with.
+ */
+export const REBUILD_AUDIT_CHAIN = `UPDATE audit_log SET previous_seq = chained.previous_seq FROM (
+    SELECT seq, lag(seq) OVER (PARTITION BY coalesce(account_id, ''), resource_type, resource_id ORDER BY seq) AS previous_seq
+    FROM audit_log) AS chained
+  WHERE audit_log.seq = chained.seq AND chained.previous_seq IS NOT NULL;
+DELETE FROM audit_heads;
+INSERT INTO audit_heads (account_id, resource_type, resource_id, seq, entries)
+  SELECT coalesce(account_id, ''), resource_type, resource_id, max(seq), count(*) FROM audit_log
+  GROUP BY coalesce(account_id, ''), resource_type, resource_id`;
 
 export function insertIdempotencyKey(placeholder: Placeholder): string {
   return insert('idempotency_keys', IDEMPOTENCY_COLUMNS, placeholder);
@@ -81,28 +99,58 @@ export function selectAudit(): string {
   return `SELECT ${AUDIT_SELECTED} FROM audit_log`;
 }
 
-/** The entries of one group (account $1, group $2), from audit_log_resource. */
-export function groupEntries(p: Placeholder): string {
-  return `${selectAudit()} WHERE account_id = ${p(1)} AND resource_type = 'deployment_group' AND resource_id = ${p(2)}`;
+/** audit_heads' row of one group (account $1, group $2). */
+function groupHead(p: Placeholder): string {
+  return `audit_heads.account_id = ${p(1)} AND audit_heads.resource_type = 'deployment_group' AND audit_heads.resource_id = ${p(2)}`;
 }
 
-/** History, newest first: the group's entries (account $1, group $2), $3 of them after skipping $4. */
+/**
+ * The chain of one group's entries (account $1, group $2) from its head, newest first: `chain` (seq,
+ * previous_seq, revision, depth), at most `depth` entries if given (a BIGINT: a page's end may pass 2^31).
+ * The walk ends at the first entry, or at one retention pruned (pruning takes the oldest entries, so the
+ * rest of the chain is gone too).
+ */
+function groupChain(p: Placeholder, depth?: string): string {
+  const columns = 'audit_log.seq, audit_log.previous_seq, audit_log.revision';
+  return `WITH RECURSIVE chain (seq, previous_seq, revision, depth) AS (
+    SELECT ${columns}, CAST(1 AS BIGINT) FROM audit_heads JOIN audit_log ON audit_log.seq = audit_heads.seq WHERE ${groupHead(p)}
+    UNION ALL
+    SELECT ${columns}, chain.depth + 1 FROM chain JOIN audit_log ON audit_log.seq = chain.previous_seq
+    ${depth === undefined ? '' : `WHERE chain.depth < ${depth}`})`;
+}
+
+/**
+ * The entries of a chain (groupChain) that `where` keeps, in the walk's order: newest first. That is seq
+ * order wherever one resource's entries are written one after the other (a group's changes hold its row
+ * lock); entries written at once without a lock may have seqs out of the chain's order, and pages stay
+ * consistent by following the chain.
+ */
+function chainEntries(where: string): string {
+  const columns = AUDIT_SELECTED.split(', ').map((column) => `audit_log.${column}`);
+  return `SELECT ${columns.join(', ')} FROM chain JOIN audit_log ON audit_log.seq = chain.seq ${where} ORDER BY chain.depth`;
+}
+
+/**
+ * History, newest first: the group's entries (account $1, group $2), walked down to depth $3 (the page's
+ * end), $4 of them after skipping $5.
+ */
 export function history(p: Placeholder): string {
-  return `${groupEntries(p)} ORDER BY seq DESC LIMIT ${p(3)} OFFSET ${p(4)}`;
+  return `${groupChain(p, p(3))} ${chainEntries('')} LIMIT ${p(4)} OFFSET ${p(5)}`;
 }
 
+/** How many entries the group's history holds (account $1, group $2): no row if it has none. */
 export function historyCount(p: Placeholder): string {
-  return `SELECT count(*) AS total FROM audit_log WHERE account_id = ${p(1)} AND resource_type = 'deployment_group' AND resource_id = ${p(2)}`;
+  return `SELECT entries AS total FROM audit_heads WHERE ${groupHead(p)}`;
 }
 
 /** The entry that made revision $3 of group $2 of account $1. */
 export function revisionEntry(p: Placeholder): string {
-  return `${groupEntries(p)} AND revision = ${p(3)} ORDER BY seq DESC LIMIT 1`;
+  return `${groupChain(p)} ${chainEntries(`WHERE chain.revision = ${p(3)}`)} LIMIT 1`;
 }
 
 /** The last revision a (deleted) group $2 of account $1 had, from its history. */
 export function lastRevision(p: Placeholder): string {
-  return `SELECT max(revision) AS revision FROM audit_log WHERE account_id = ${p(1)} AND resource_type = 'deployment_group' AND resource_id = ${p(2)}`;
+  return `${groupChain(p)} SELECT max(revision) AS revision FROM chain`;
 }
 
 export function selectIdempotencyKeys(): string {
@@ -126,14 +174,36 @@ export function claimIdempotencyKey(p: Placeholder): string {
     WHERE idempotency_keys.created_at < ${p(columns.length + 1)} RETURNING key`;
 }
 
+/** The oldest entries a prune deletes: up to $2 of them if written before $1. */
+function prunedEntries(p: Placeholder): string {
+  // Parameters in the order of their numbers: SQLite's `?` are bound by position in the text.
+  return `at < ${p(1)} AND seq IN (SELECT seq FROM audit_log ORDER BY seq LIMIT ${p(2)})`;
+}
+
 /**
  * Deletes up to $2 of the oldest entries if written before $1. Only the oldest $2 rows are looked at, so
  * that one batch never walks the whole log (entries are written in time order, give or take the clocks
  * of replicas).
  */
 export function pruneAudit(p: Placeholder): string {
-  // Parameters in the order of their numbers: SQLite's `?` are bound by position in the text.
-  return `DELETE FROM audit_log WHERE at < ${p(1)} AND seq IN (SELECT seq FROM audit_log ORDER BY seq LIMIT ${p(2)})`;
+  return `DELETE FROM audit_log WHERE ${prunedEntries(p)}`;
+}
+
+/**
+ * Takes entries out of their heads' counts: `pruned` is a FROM clause of the entries (account_id,
+ * resource_type, resource_id). A head keeps its seq: a chain walk stops at the entry that is gone.
+ */
+export function uncountAuditEntries(pruned: string): string {
+  return `UPDATE audit_heads SET entries = audit_heads.entries - pruned.entries FROM (
+      SELECT coalesce(account_id, '') AS account_id, resource_type, resource_id, count(*) AS entries FROM ${pruned}
+      GROUP BY coalesce(account_id, ''), resource_type, resource_id) AS pruned
+    WHERE audit_heads.account_id = pruned.account_id AND audit_heads.resource_type = pruned.resource_type
+      AND audit_heads.resource_id = pruned.resource_id`;
+}
+
+/** Before pruneAudit, in the same transaction (SQLite: one writer, so both see the same entries). */
+export function uncountPrunedAudit(p: Placeholder): string {
+  return uncountAuditEntries(`audit_log WHERE ${prunedEntries(p)}`);
 }
 
 /** Deletes up to $2 idempotency keys stored before $1, through idempotency_keys_created. */
@@ -148,7 +218,7 @@ export const IS_USED =
 
 /** Empties what an import replaces; ownership rows first, as they refer to the groups. */
 export const WIPE =
-  'DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials; DELETE FROM audit_log; DELETE FROM idempotency_keys; DELETE FROM rollout_stages; DELETE FROM rollouts';
+  'DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials; DELETE FROM audit_log; DELETE FROM audit_heads; DELETE FROM idempotency_keys; DELETE FROM rollout_stages; DELETE FROM rollouts';
 
 /** Export order (docs/deployment.md, "The backup format"): the same in both backends, byte for byte. */
 export const GROUP_EXPORT_ORDER = 'ORDER BY account_id, created_at, id';

@@ -23,6 +23,22 @@ export interface GroupPage {
   total: number;
 }
 
+/**
+ * A group as served (deployment-groups/wire.ts): its wire JSON, and what its ETag is made of
+ * (http/conditional.ts etagOf), read together.
+ */
+export interface GroupWire {
+  revision: number;
+  group: Pick<DeploymentGroup, 'updated_at'>;
+  json: string;
+}
+
+/** A page of the list as served: each group's wire JSON, in list order, and the account's total. */
+export interface GroupWirePage {
+  groups: string[];
+  total: number;
+}
+
 /** A policy ID some other group of the same account already owns. */
 export interface PolicyConflict {
   policyId: string;
@@ -215,6 +231,10 @@ export interface Store {
 
   listDeploymentGroups(accountId: string, page: PageRequest): Promise<GroupPage>;
   getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup | undefined>;
+  /** listDeploymentGroups() as the bytes the API serves (the read path: docs/performance.md). */
+  listGroupWires(accountId: string, page: PageRequest): Promise<GroupWirePage>;
+  /** getDeploymentGroup() as the bytes the API serves, with its ETag's parts. */
+  getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined>;
   /**
    * Stores the group (revision 1) and its audit entry, and the idempotency key if one is given. With a
    * key already stored for the same request, stores nothing and resolves to the first answer; with

@@ -365,6 +365,7 @@ class CrashRun {
   private async checkAudit(visible: Map<string, Content & { id: string }>): Promise<number> {
     const entries = await this.database.groupEntries();
     const stored = await this.database.storedRevisions();
+    await this.database.checkAuditChain();
     const byGroup = new Map<string, AuditRow[]>();
     for (const entry of entries) {
       if (!this.known.has(entry.resource_id)) {
@@ -488,6 +489,32 @@ class Database {
       [...claimed].filter((c) => !owned.has(c)),
       [],
       'policy IDs listed by a group but not owned by it',
+    );
+  }
+
+  /**
+   * Each resource's chain of entries and its head (migration 007) against the log itself, as an import would
+   * rebuild them: written in the entry's transaction, they must be whole after any crash.
+   */
+  async checkAuditChain(): Promise<void> {
+    const broken = await this.rows<{ seq: unknown }>(
+      `SELECT seq FROM (SELECT seq, previous_seq, lag(seq) OVER (
+         PARTITION BY coalesce(account_id, ''), resource_type, resource_id ORDER BY seq) AS expected FROM audit_log) AS links
+       WHERE previous_seq IS DISTINCT FROM expected`,
+    );
+    assert.deepEqual(broken, [], 'audit entries whose previous_seq is not their resource’s previous entry');
+    const key = 'account_id, resource_type, resource_id';
+    const heads = (sql: string) =>
+      this.rows<Record<string, unknown>>(sql).then((rows) =>
+        rows.map(
+          (row) => `${row.account_id} ${row.resource_type} ${row.resource_id} ${row.seq} ${row.entries}`,
+        ),
+      );
+    assert.deepEqual(
+      await heads(`SELECT ${key}, seq, entries FROM audit_heads ORDER BY ${key}`),
+      await heads(`SELECT coalesce(account_id, '') AS account_id, resource_type, resource_id, max(seq) AS seq,
+         count(*) AS entries FROM audit_log GROUP BY coalesce(account_id, ''), resource_type, resource_id ORDER BY ${key}`),
+      'audit_heads against the log',
     );
   }
 

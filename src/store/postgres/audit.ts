@@ -1,11 +1,18 @@
-// The audit list on PostgreSQL (docs/contract.md §8.2): the statement both backends share (../audit-query.ts),
-// with `$n` placeholders.
+// The audit log on PostgreSQL: writing an entry (chained by migration 007's trigger),
+// and the audit list (docs/contract.md §8.2): the statement both backends share (../audit-query.ts), with `$n`
+// placeholders.
 import type { QueryConfig } from 'pg';
-import type { AuditEntry } from '../../audit/model.ts';
+import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
 import { type AuditQuery, auditAddressesStatement, listAuditStatement } from '../audit-query.ts';
-import { type Row, toAuditEntry } from '../rows.ts';
+import { auditValues, type Row, toAuditEntry } from '../rows.ts';
+import { SQL } from './statements.ts';
 
 type Run = <R extends Row>(config: QueryConfig) => Promise<{ rows: R[] }>;
+
+/** The entry, for the change's own transaction; migration 007's trigger chains it. */
+export function auditInsert(entry: NewAuditEntry): QueryConfig {
+  return { ...SQL.insertAudit, values: auditValues(entry) };
+}
 
 export async function listAuditEntries(run: Run, query: AuditQuery): Promise<AuditEntry[]> {
   const { rows } = await run<Row>(listAuditStatement(query, (n) => `$${n}`));

@@ -13,7 +13,7 @@ import {
   toGroupRecord,
   toIdempotencyRecord,
 } from '../rows.ts';
-import { IS_USED, WIPE } from '../sql.ts';
+import { IS_USED, REBUILD_AUDIT_CHAIN, WIPE } from '../sql.ts';
 import type { ImportCounts } from '../store.ts';
 import { maintenance } from './migrate.ts';
 import { pipeline } from './pipeline.ts';
@@ -106,6 +106,7 @@ export async function importRecords(
     },
     rollouts: (batch) => importRollouts(client, batch),
   });
+  await client.query(maintenance(REBUILD_AUDIT_CHAIN));
   // New entries are numbered after the imported ones.
   await client.query(maintenance(RESTART_AUDIT_SEQ));
   await client.query(maintenance(NOTIFY_IMPORTED));

@@ -21,9 +21,10 @@ import {
   toRollout,
   toRolloutRecord,
 } from '../rollout-rows.ts';
-import { auditValues, type Row, toStoredGroup, updateValues } from '../rows.ts';
+import { type Row, toStoredGroup, updateValues } from '../rows.ts';
 import { selectGroups } from '../sql.ts';
 import type { PageRequest, RolloutPage, RolloutStep, RolloutWrite, StoredGroup } from '../store.ts';
+import { auditInsert } from './audit.ts';
 import { maintenance } from './migrate.ts';
 import { pipeline } from './pipeline.ts';
 import { SQL as GROUP_SQL } from './statements.ts';
@@ -142,10 +143,7 @@ function writes(accountId: string, before: Rollout, { rollout, rings }: RolloutW
     const stored = { group: next, revision: current.revision + 1 };
     statements.push(
       { ...GROUP_SQL.updateGroup, values: [...updateValues(next, stored.revision), next.id, accountId] },
-      {
-        ...GROUP_SQL.insertAudit,
-        values: auditValues(groupEntry(accountId, audit, 'update', current, stored)),
-      },
+      auditInsert(groupEntry(accountId, audit, 'update', current, stored)),
     );
   }
   return statements;

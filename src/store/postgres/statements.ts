@@ -26,6 +26,7 @@ import {
   selectGroups,
   selectIdempotencyKey,
   selectIdempotencyKeys,
+  uncountAuditEntries,
   updateGroup,
 } from '../sql.ts';
 
@@ -89,7 +90,13 @@ export const SQL = {
   lastRevision: { name: 'rm_last_revision', text: lastRevision(numbered) },
   selectIdempotencyKey: { name: 'rm_select_idempotency_key', text: selectIdempotencyKey(numbered) },
   claimIdempotencyKey: { name: 'rm_claim_idempotency_key', text: claimIdempotencyKey(numbered) },
-  pruneAudit: { name: 'rm_prune_audit', text: pruneAudit(numbered) },
+  pruneAudit: {
+    // The heads are uncounted by what the delete took: a replica pruning at the same time takes other rows.
+    name: 'rm_prune_audit',
+    text: `WITH gone AS (${pruneAudit(numbered)} RETURNING account_id, resource_type, resource_id),
+      uncounted AS (${uncountAuditEntries('gone')})
+      SELECT count(*) AS pruned FROM gone`,
+  },
   pruneIdempotencyKeys: { name: 'rm_prune_idempotency_keys', text: pruneIdempotencyKeys(numbered) },
 } as const;
 
@@ -100,7 +107,7 @@ export const LOCK_FIRST_CREDENTIAL = 'SELECT pg_advisory_xact_lock($1)';
 // --- export and import -------------------------------------------------------------------------------
 
 export const LOCK_FOR_IMPORT =
-  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, idempotency_keys, rollouts, rollout_stages IN EXCLUSIVE MODE';
+  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, audit_heads, idempotency_keys, rollouts, rollout_stages IN EXCLUSIVE MODE';
 
 /**
  * Sent by an import, inside its transaction: an empty payload on the groups' channel (notifications.ts)

@@ -7,8 +7,9 @@
 import type pg from 'pg';
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { credentialEntries, groupEntry } from '../../audit/entries.ts';
-import type { AuditEntry, NewAuditEntry } from '../../audit/model.ts';
+import type { AuditEntry } from '../../audit/model.ts';
 import type { DeploymentGroup } from '../../deployment-groups/model.ts';
+import { groupJson } from '../../deployment-groups/wire.ts';
 import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
@@ -17,7 +18,6 @@ import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../chang
 import { CredentialCache } from '../credential-cache.ts';
 import { policyChanges } from '../ownership.ts';
 import {
-  auditValues,
   credentialValues,
   groupValues,
   idempotencyValues,
@@ -39,6 +39,8 @@ import {
   GroupExistsError,
   type GroupPage,
   type GroupVersion,
+  type GroupWire,
+  type GroupWirePage,
   type HistoryPage,
   IdempotencyMismatchError,
   type IdempotencyRequest,
@@ -51,7 +53,8 @@ import {
   type StoredGroup,
   StoreUnavailableError,
 } from '../store.ts';
-import { listAuditAddresses, listAuditEntries } from './audit.ts';
+import { groupWire } from '../wire-cache.ts';
+import { auditInsert, listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { isConnectionError, isRetryable, translate } from './errors.ts';
 import { GroupNotifications } from './notifications.ts';
@@ -110,6 +113,20 @@ export class PostgresStore implements Store {
   async getDeploymentGroup(accountId: string, groupId: string): Promise<StoredGroup | undefined> {
     const { rows } = await this.query<Row>(SQL.get, [groupId, accountId]);
     return rows[0] && toStoredGroup(rows[0]);
+  }
+
+  /**
+   * The wire JSON is made from the rows every time: a replica cannot learn synchronously that another one
+   * committed (notifications arrive later), so holding it would serve a stale group (docs/performance.md).
+   */
+  async listGroupWires(accountId: string, page: PageRequest): Promise<GroupWirePage> {
+    const { groups, total } = await this.listDeploymentGroups(accountId, page);
+    return { groups: groups.map(groupJson), total };
+  }
+
+  async getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined> {
+    const stored = await this.getDeploymentGroup(accountId, groupId);
+    return stored && groupWire(stored);
   }
 
   createDeploymentGroup(
@@ -250,7 +267,7 @@ export class PostgresStore implements Store {
   ): Promise<HistoryPage> {
     const [count, page] = await Promise.all([
       this.query<{ total: string }>(SQL.historyCount, [accountId, groupId]),
-      this.query<Row>(SQL.history, [accountId, groupId, limit, offset]),
+      this.query<Row>(SQL.history, [accountId, groupId, offset + limit, limit, offset]),
     ]);
     return { entries: page.rows.map(toAuditEntry), total: Number(count.rows[0]?.total ?? 0) };
   }
@@ -330,7 +347,8 @@ export class PostgresStore implements Store {
   }
 
   async pruneAuditLog(before: string, limit: number): Promise<number> {
-    return (await this.query(SQL.pruneAudit, [before, limit])).rowCount ?? 0;
+    const { rows } = await this.query<{ pruned: string }>(SQL.pruneAudit, [before, limit]);
+    return Number(rows[0]?.pruned ?? 0);
   }
 
   async pruneIdempotencyKeys(before: string, limit: number): Promise<number> {
@@ -474,10 +492,6 @@ interface FingerprintRow {
   groups: string;
   revisions: string;
   latest: string | null;
-}
-
-function auditInsert(entry: NewAuditEntry): QueryConfig {
-  return { ...SQL.insertAudit, values: auditValues(entry) };
 }
 
 /** BEGIN and the group, locked until the transaction ends; undefined (rolled back) if there is none. */

@@ -77,6 +77,7 @@ export async function importRecords(
       },
       rollouts: (batch) => importRollouts(db, batch),
     });
+    db.exec(SQL.rebuildAuditChain);
     db.exec('COMMIT');
     return counts;
   } catch (error) {

@@ -15,6 +15,12 @@ export class GroupCommit {
   private pending: PendingWrite[] = [];
   /** While work holds the connection's transaction (an import), queued writes wait for it to finish. */
   private paused = false;
+  /**
+   * Moves whenever this connection may have changed the database: each group (before its BEGIN) and each
+   * exclusive piece of work (before and after). While it stays, nothing of this process's was written
+   * (the read cache of store/wire-cache.ts relies on it; others' commits move `PRAGMA data_version`).
+   */
+  stamp = 0;
 
   constructor(private readonly db: Database) {}
 
@@ -30,9 +36,11 @@ export class GroupCommit {
   async exclusively<T>(work: () => Promise<T>): Promise<T> {
     this.flush();
     this.paused = true;
+    this.stamp += 1;
     try {
       return await work();
     } finally {
+      this.stamp += 1;
       this.paused = false;
       if (this.pending.length > 0) setImmediate(() => this.flush());
     }
@@ -42,6 +50,7 @@ export class GroupCommit {
     const batch = this.pending;
     if (batch.length === 0 || this.paused) return;
     this.pending = [];
+    this.stamp += 1;
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
       this.db.exec('BEGIN IMMEDIATE');

@@ -16,8 +16,9 @@ import {
   toRollout,
   toRolloutRecord,
 } from '../rollout-rows.ts';
-import { auditValues, type Row, toStoredGroup, updateValues } from '../rows.ts';
+import { type Row, toStoredGroup, updateValues } from '../rows.ts';
 import type { PageRequest, RolloutPage, RolloutStep, RolloutWrite, StoredGroup } from '../store.ts';
+import { insertAuditEntry } from './audit.ts';
 import type { GroupCommit } from './group-commit.ts';
 import type { Statements } from './statements.ts';
 
@@ -102,7 +103,7 @@ export class SqliteRollouts {
     for (const { current, next, audit } of rings) {
       const stored = { group: next, revision: current.revision + 1 };
       this.s.updateGroup.run(...updateValues(next, stored.revision), next.id, accountId);
-      this.s.insertAudit.run(...auditValues(groupEntry(accountId, audit, 'update', current, stored)));
+      insertAuditEntry(this.s, groupEntry(accountId, audit, 'update', current, stored));
     }
   }
 

@@ -22,12 +22,14 @@ import {
   type Placeholder,
   pruneAudit,
   pruneIdempotencyKeys,
+  REBUILD_AUDIT_CHAIN,
   revisionEntry,
   selectAudit,
   selectCredentials,
   selectGroups,
   selectIdempotencyKey,
   selectIdempotencyKeys,
+  uncountPrunedAudit,
   updateGroup,
 } from '../sql.ts';
 
@@ -39,6 +41,10 @@ export const SQL = {
   count: 'SELECT group_count FROM account_group_counts WHERE account_id = ?',
   list: `${selectGroups()} WHERE account_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?`,
   get: `${selectGroups()} WHERE id = ? AND account_id = ?`,
+  // The read path (wire-cache.ts): a group's revision, a page's ids and revisions, the rest from memory.
+  revision: 'SELECT revision FROM deployment_groups WHERE id = ? AND account_id = ?',
+  listRevisions:
+    'SELECT id, revision FROM deployment_groups WHERE account_id = ? ORDER BY created_at, id LIMIT ? OFFSET ?',
   insertGroup: insertGroup(positional),
   updateGroup: updateGroup(positional),
   deleteGroup: 'DELETE FROM deployment_groups WHERE id = ? AND account_id = ?',
@@ -65,9 +71,11 @@ export const SQL = {
   lastRevision: lastRevision(positional),
   selectIdempotencyKey: selectIdempotencyKey(positional),
   claimIdempotencyKey: claimIdempotencyKey(positional),
+  uncountPrunedAudit: uncountPrunedAudit(positional),
   pruneAudit: pruneAudit(positional),
   pruneIdempotencyKeys: pruneIdempotencyKeys(positional),
   isUsed: IS_USED,
+  rebuildAuditChain: REBUILD_AUDIT_CHAIN,
   exportAudit: `${selectAudit()} ${AUDIT_ORDER}`,
   exportIdempotencyKeys: `${selectIdempotencyKeys()} ${IDEMPOTENCY_ORDER}`,
   exportGroups: `${selectGroups()} ${GROUP_EXPORT_ORDER}`,
@@ -79,7 +87,10 @@ export const SQL = {
  * Written out, so that declarations (`ringmaster/testing` reaches this file) can name the type.
  */
 export type Statements = Record<
-  Exclude<keyof typeof SQL, 'exportGroups' | 'exportCredentials' | 'exportAudit' | 'exportIdempotencyKeys'>,
+  Exclude<
+    keyof typeof SQL,
+    'exportGroups' | 'exportCredentials' | 'exportAudit' | 'exportIdempotencyKeys' | 'rebuildAuditChain'
+  >,
   Statement
 >;
 
@@ -92,6 +103,8 @@ export function prepareStatements(db: Database): Statements {
     count: prepare(SQL.count).pluck(),
     list: prepare(SQL.list),
     get: prepare(SQL.get),
+    revision: prepare(SQL.revision).pluck(),
+    listRevisions: prepare(SQL.listRevisions),
     insertGroup: prepare(SQL.insertGroup),
     updateGroup: prepare(SQL.updateGroup),
     deleteGroup: prepare(SQL.deleteGroup),
@@ -118,6 +131,7 @@ export function prepareStatements(db: Database): Statements {
     lastRevision: prepare(SQL.lastRevision).pluck(),
     selectIdempotencyKey: prepare(SQL.selectIdempotencyKey),
     claimIdempotencyKey: prepare(SQL.claimIdempotencyKey),
+    uncountPrunedAudit: prepare(SQL.uncountPrunedAudit),
     pruneAudit: prepare(SQL.pruneAudit),
     pruneIdempotencyKeys: prepare(SQL.pruneIdempotencyKeys),
   };

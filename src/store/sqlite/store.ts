@@ -13,7 +13,6 @@ import { CHANGE_POLL_MS, ChangeFeed, type GroupChangeListener, groupFingerprint 
 import { CredentialCache } from '../credential-cache.ts';
 import { policyChanges } from '../ownership.ts';
 import {
-  auditValues,
   credentialValues,
   groupValues,
   idempotencyValues,
@@ -34,6 +33,8 @@ import {
   GroupExistsError,
   type GroupPage,
   type GroupVersion,
+  type GroupWire,
+  type GroupWirePage,
   type HistoryPage,
   IdempotencyMismatchError,
   type IdempotencyRequest,
@@ -45,7 +46,8 @@ import {
   type Store,
   type StoredGroup,
 } from '../store.ts';
-import { listAuditAddresses, listAuditEntries } from './audit.ts';
+import { WireCache } from '../wire-cache.ts';
+import { insertAuditEntry, listAuditAddresses, listAuditEntries } from './audit.ts';
 import { exportRecords, importRecords } from './backup.ts';
 import { translate } from './errors.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -81,11 +83,24 @@ export class SqliteStore implements Store {
   private readonly changes = new ChangeFeed();
   private changePoll: NodeJS.Timeout | undefined;
   private changesSeenAt = -1;
+  /** Groups' wire JSON by (id, revision) (wire-cache.ts), valid while `data_version` stays `wiresSeenAt`. */
+  readonly wires = new WireCache();
+  private wiresSeenAt = -1;
+  /** readPage() in one read transaction. */
+  private readonly pageTransaction: (
+    accountId: string,
+    limit: number,
+    offset: number,
+    key: string,
+  ) => GroupWirePage;
 
   /** `db` comes from openSqliteDatabase(): configured and migrated. */
   constructor(private readonly db: Database) {
     this.s = prepareStatements(db);
     this.credentials = new CredentialCache(() => this.s.dataVersion.get());
+    this.pageTransaction = db.transaction((accountId: string, limit: number, offset: number, key: string) =>
+      this.readPage(accountId, limit, offset, key),
+    );
     this.commits = new GroupCommit(db);
     this.rollouts = new SqliteRollouts(db, this.commits, this.s);
   }
@@ -114,6 +129,73 @@ export class SqliteStore implements Store {
       const row = this.s.get.get(groupId, accountId) as Row | undefined;
       return row && toStoredGroup(row);
     });
+  }
+
+  async listGroupWires(accountId: string, { limit, offset }: PageRequest): Promise<GroupWirePage> {
+    return this.read(() => {
+      const key = `${accountId} ${limit} ${offset}`;
+      return this.wires.page(key, this.wireStamp()) ?? this.pageTransaction(accountId, limit, offset, key);
+    });
+  }
+
+  /**
+   * A page not held since the last commit: its total and revisions in one read transaction (so that the
+   * page held is one state of the database, and data_version, read inside it, is that state's), then the
+   * held JSON of every revision it finds — or the full rows if any is missing.
+   */
+  private readPage(accountId: string, limit: number, offset: number, key: string): GroupWirePage {
+    const total = (this.s.count.get(accountId) as number | undefined) ?? 0;
+    const versions =
+      offset >= total
+        ? []
+        : (this.s.listRevisions.all(accountId, limit, offset) as { id: string; revision: number }[]);
+    const stamp = this.wireStamp();
+    const groups: string[] = [];
+    for (const { id, revision } of versions) {
+      const wire = this.wires.get(accountId, id, revision, stamp);
+      if (wire === undefined) break;
+      groups.push(wire.json);
+    }
+    const page = {
+      groups: groups.length < versions.length ? this.loadPage(accountId, limit, offset, stamp) : groups,
+      total,
+    };
+    this.wires.putPage(key, page, stamp);
+    return page;
+  }
+
+  async getGroupWire(accountId: string, groupId: string): Promise<GroupWire | undefined> {
+    return this.read(() => {
+      const held = this.wires.current(accountId, groupId, this.wireStamp());
+      if (held) return held;
+      const revision = this.s.revision.get(groupId, accountId) as number | undefined;
+      const stamp = this.wireStamp();
+      if (revision === undefined) return undefined;
+      const wire = this.wires.get(accountId, groupId, revision, stamp);
+      if (wire) return wire;
+      const row = this.s.get.get(groupId, accountId) as Row | undefined;
+      return row && this.wires.put(accountId, toStoredGroup(row), stamp);
+    });
+  }
+
+  /** A page read in full (some of its groups were not held), its groups' wire JSON kept. */
+  private loadPage(accountId: string, limit: number, offset: number, stamp: number): string[] {
+    const rows = this.s.list.all(accountId, limit, offset) as Row[];
+    return rows.map((row) => this.wires.put(accountId, toStoredGroup(row), stamp).json);
+  }
+
+  /**
+   * The stamp of what is read now (wire-cache.ts): this connection's commit count, after dropping everything
+   * held if another connection has committed since the last call. Called before trusting what is held, and
+   * again after reading revisions (a commit that read saw has moved data_version by then).
+   */
+  private wireStamp(): number {
+    const version = this.s.dataVersion.get() as number;
+    if (version !== this.wiresSeenAt) {
+      this.wires.clear();
+      this.wiresSeenAt = version;
+    }
+    return this.commits.stamp;
   }
 
   createDeploymentGroup(
@@ -255,9 +337,9 @@ export class SqliteStore implements Store {
     { limit, offset }: PageRequest,
   ): Promise<HistoryPage> {
     return this.read(() => {
-      const total = this.s.historyCount.get(accountId, groupId) as number;
+      const total = (this.s.historyCount.get(accountId, groupId) as number | undefined) ?? 0;
       if (offset >= total) return { entries: [], total };
-      const rows = this.s.history.all(accountId, groupId, limit, offset) as Row[];
+      const rows = this.s.history.all(accountId, groupId, offset + limit, limit, offset) as Row[];
       return { entries: rows.map(toAuditEntry), total };
     });
   }
@@ -319,7 +401,10 @@ export class SqliteStore implements Store {
   }
 
   pruneAuditLog(before: string, limit: number): Promise<number> {
-    return this.commits.write(() => this.s.pruneAudit.run(before, limit).changes);
+    return this.commits.write(() => {
+      this.s.uncountPrunedAudit.run(before, limit);
+      return this.s.pruneAudit.run(before, limit).changes;
+    });
   }
 
   pruneIdempotencyKeys(before: string, limit: number): Promise<number> {
@@ -336,12 +421,14 @@ export class SqliteStore implements Store {
   ): Promise<ImportCounts> {
     const imported = this.commits.exclusively(async () => {
       this.credentials.clear();
+      this.wires.clear();
       try {
         return await importRecords(this.db, this.s, records, replace);
       } finally {
         // Lookups made while the import ran may have cached what it replaced; own commits do not move
-        // data_version, so drop them here.
+        // data_version, so drop them here. (An import may restore revisions held with other contents.)
         this.credentials.clear();
+        this.wires.clear();
       }
     });
     return this.changes.after(null, imported, true);
@@ -349,7 +436,7 @@ export class SqliteStore implements Store {
 
   /** Inside a write: the entry goes into the same transaction as the change it records. */
   private audit(entry: NewAuditEntry): void {
-    this.s.insertAudit.run(...auditValues(entry));
+    insertAuditEntry(this.s, entry);
   }
 
   /**

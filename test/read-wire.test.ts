@@ -3,9 +3,10 @@
 // to the schemas: every GET and list body validates against its response schema and is exactly what that
 // schema's serializer (fast-json-stringify, as Fastify compiles it) writes for the same data — after create,
 // patch, delete, revert and a rollout stage, on an empty page and pages past the end, on both backends. On
-// both, another process's (or replica's) update and delete are seen by the next read; on SQLite, where the
-// wire JSON is held in memory, so are a write by another connection at the same revision (data_version) and
-// an import of this process that restores the same revisions with other contents.
+// both, another process's (or replica's) update and delete are seen by the first read after the bound on
+// other processes' commits (CREDENTIAL_RECHECK_MS; PostgreSQL at once); on SQLite, where the wire JSON is
+// held in memory, so are a write by another connection at the same revision (data_version) and, at once, an
+// import of this process that restores the same revisions with other contents.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { COMMAND_LINE } from '../src/audit/context.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import { DeploymentGroup } from '../src/deployment-groups/model.ts';
 import { Envelope, JSON_CONTENT_TYPE, PageEnvelope } from '../src/http/envelope.ts';
+import { CREDENTIAL_RECHECK_MS } from '../src/store/credential-cache.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -35,6 +37,9 @@ import {
 reportPostgresSkipped('read-wire on PostgreSQL');
 
 type Json = any;
+
+/** Waits out the bound within which another process's commit is seen (SQLite checks data_version so). */
+const pastTheBound = () => new Promise((resolve) => setTimeout(resolve, CREDENTIAL_RECHECK_MS + 20));
 
 const groupsUrl = (account = ACCOUNT) => `/client/v4/accounts/${account}/devices/deployment-groups`;
 const extensions = (path: string) => `/ringmaster/v1/accounts/${ACCOUNT}/deployment-groups/${path}`;
@@ -314,9 +319,11 @@ for (const backend of backends) {
           audit,
         );
         assert.equal(changed?.revision, 2);
+        await pastTheBound();
         assert.equal((await read(group.id)).name, 'after');
         assert.equal((await listAll(50)).find((g: Json) => g.id === group.id).name, 'after');
         assert.equal(await other.deleteDeploymentGroup(ACCOUNT, group.id, audit), true);
+        await pastTheBound();
         assert.equal((await call('GET', `${groupsUrl()}/${group.id}`)).status, 404);
         assert.equal(
           (await listAll(50)).find((g: Json) => g.id === group.id),
@@ -345,6 +352,7 @@ for (const backend of backends) {
         } finally {
           other.close();
         }
+        await pastTheBound();
         assert.equal((await read(group.id)).name, 'changed elsewhere');
         assert.equal((await listAll(50)).find((g: Json) => g.id === group.id).name, 'changed elsewhere');
 

@@ -97,7 +97,44 @@ export function buildApp({
   app.setValidatorCompiler(validatorCompiler());
   registerBodyParsing(app);
 
-  // Every request's own hooks are synchronous, callback-style: no promise and microtask turn each.
+  registerRequestHooks(app, store, config, counters, testMode);
+  registerRequestMetrics(app, metrics);
+
+  const targets = startBackgroundWork(app, untimedStore, store, config, rolloutTickMs);
+
+  registerErrorHandler(app);
+  registerNotFound(app);
+  registerOpenApi(app, VERSION);
+  registerMetrics(app, metrics, untimedStore);
+  registerWebRoutes(app);
+  // Routes are registered once the OpenAPI plugin has loaded, so that it sees every one of them.
+  app.register(async (api) => {
+    registerHealthRoutes(api, store);
+    registerTokenRoutes(api);
+    registerAccessRoutes(api);
+    const groups = new DeploymentGroupService(store);
+    registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
+    registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
+    registerAuditLogRoutes(api, new AuditLogService(store));
+    registerRolloutRoutes(api, new RolloutService(store), config.targetEnvironments);
+    registerVersionTargetRoutes(api, targets, config.targetEnvironments);
+    if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
+  });
+  return app;
+}
+
+/**
+ * The hooks every request passes before its handler, in order: the fixed headers and protocol checks,
+ * test mode's, the drain's 503, then each route's authentication and body check. All synchronous,
+ * callback-style: no promise and microtask turn each.
+ */
+function registerRequestHooks(
+  app: FastifyInstance,
+  store: Store,
+  config: AppOptions['config'],
+  counters: Counters,
+  testMode: TestMode | undefined,
+): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('cf-ray', request.id);
     // API answers are per-credential: never cached by a shared cache, never sniffed as another type.
@@ -132,30 +169,6 @@ export function buildApp({
     for (const hook of hooks) routeHooks.add(hook);
     route.onRequest = [...hooks, ...own];
   });
-
-  registerRequestMetrics(app, metrics);
-
-  const targets = startBackgroundWork(app, untimedStore, store, config, rolloutTickMs);
-
-  registerErrorHandler(app);
-  registerNotFound(app);
-  registerOpenApi(app, VERSION);
-  registerMetrics(app, metrics, untimedStore);
-  registerWebRoutes(app);
-  // Routes are registered once the OpenAPI plugin has loaded, so that it sees every one of them.
-  app.register(async (api) => {
-    registerHealthRoutes(api, store);
-    registerTokenRoutes(api);
-    registerAccessRoutes(api);
-    const groups = new DeploymentGroupService(store);
-    registerDeploymentGroupRoutes(api, groups, config.targetEnvironments);
-    registerChangeControlRoutes(api, new ChangeControl(store, groups, config.targetEnvironments));
-    registerAuditLogRoutes(api, new AuditLogService(store));
-    registerRolloutRoutes(api, new RolloutService(store), config.targetEnvironments);
-    registerVersionTargetRoutes(api, targets, config.targetEnvironments);
-    if (testMode) registerTestingRoutes(api, testMode, testMode.state(store), config.targetEnvironments);
-  });
-  return app;
 }
 
 /**

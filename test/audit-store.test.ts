@@ -3,25 +3,15 @@
 // backend answers exactly what evaluating the condition in memory (`matches`, which the Cloudflare renderers
 // label entries with) and sorting by seq answers. So the SQL, the in-memory twin and both backends agree.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import pg from 'pg';
 import type { AuditEntry, NewAuditEntry } from '../src/audit/model.ts';
 import { type AuditColumn, type AuditCondition, type AuditQuery, matches } from '../src/store/audit-query.ts';
-import { openPostgresStore } from '../src/store/postgres/store.ts';
-import { openSqliteStore } from '../src/store/sqlite/store.ts';
-import type { Store } from '../src/store/store.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { auditEntry, insertPostgresAuditEntries, insertSqliteAuditEntries } from './support/audit.ts';
-import {
-  createTestDatabase,
-  POSTGRES_URL,
-  reportPostgresSkipped,
-  type TestDatabase,
-} from './support/postgres.ts';
+import { reportPostgresSkipped } from './support/postgres.ts';
+import { type OpenedStore, storeBackends } from './support/stores.ts';
 
 const ACCOUNTS = [ACCOUNT, OTHER_ACCOUNT, null] as const;
 const ACTIONS = ['create', 'update', 'delete', 'revert', 'revoke'] as const;
@@ -114,60 +104,29 @@ function expected(all: AuditEntry[], q: AuditQuery): AuditEntry[] {
   return kept.slice(offset, offset + q.limit);
 }
 
-interface Opened {
-  store: Store;
-  close(): Promise<void>;
-}
-
-const backends: { name: string; open(): Promise<Opened> }[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'ringmaster-audit-'));
-      const path = join(dir, 'audit.db');
-      const store = openSqliteStore({ path });
-      insertSqliteAuditEntries(path, FIXTURE);
-      return {
-        store,
-        async close() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
-
-let database: TestDatabase | undefined;
-if (POSTGRES_URL) {
-  backends.push({
-    name: 'postgres',
-    async open() {
-      database = await createTestDatabase();
-      const url = await database.createSchema();
-      const store = await openPostgresStore({ url });
-      const client = new pg.Client({ connectionString: url });
+/** Each backend's store holding FIXTURE, written straight into its database as the store would. */
+const backends = storeBackends('audit').map(({ name, open }) => ({
+  name,
+  async open(): Promise<OpenedStore> {
+    const opened = await open();
+    if (opened.path) insertSqliteAuditEntries(opened.path, FIXTURE);
+    else {
+      const client = new pg.Client({ connectionString: opened.url });
       await client.connect();
       try {
         await insertPostgresAuditEntries((text, values) => client.query(text, values), FIXTURE);
       } finally {
         await client.end();
       }
-      return {
-        store,
-        async close() {
-          await store.close();
-          await database?.drop();
-        },
-      };
-    },
-  });
-}
+    }
+    return opened;
+  },
+}));
 reportPostgresSkipped('audit-store (PostgreSQL)');
 
 for (const backend of backends) {
   describe(`the audit list query on ${backend.name}`, () => {
-    let opened: Opened;
+    let opened: OpenedStore;
     let all: AuditEntry[];
     before(async () => {
       opened = await backend.open();

@@ -8,9 +8,6 @@
 // held in memory, so are a write by another connection at the same revision (data_version) and, at once, an
 // import of this process that restores the same revisions with other contents.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import BetterSqlite3 from 'better-sqlite3';
@@ -21,18 +18,12 @@ import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import { DeploymentGroup } from '../src/deployment-groups/model.ts';
 import { Envelope, JSON_CONTENT_TYPE, PageEnvelope } from '../src/http/envelope.ts';
 import { CREDENTIAL_RECHECK_MS } from '../src/store/credential-cache.ts';
-import { openPostgresStore } from '../src/store/postgres/store.ts';
-import { openSqliteStore, type SqliteStore } from '../src/store/sqlite/store.ts';
-import type { Store } from '../src/store/store.ts';
+import type { SqliteStore } from '../src/store/sqlite/store.ts';
 import { WireCache } from '../src/store/wire-cache.ts';
 import { TokenService } from '../src/tokens/service.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
-import {
-  createTestDatabase,
-  POSTGRES_URL,
-  reportPostgresSkipped,
-  type TestDatabase,
-} from './support/postgres.ts';
+import { reportPostgresSkipped } from './support/postgres.ts';
+import { type OpenedStore, storeBackends } from './support/stores.ts';
 
 reportPostgresSkipped('read-wire on PostgreSQL');
 
@@ -77,56 +68,12 @@ const validatePage = ajv.compile(pageSchema);
 /** Names that exercise JSON escaping: quotes, backslashes, non-ASCII, an emoji joined by U+200D. */
 const NAMES = ['plain', 'with "quotes" and \\ backslash', 'Ünïcödé 環境 ring', '👩‍💻 team', 'tab\u00a0nbsp'];
 
-interface Backend {
-  name: string;
-  open(): Promise<{
-    store: Store;
-    path?: string;
-    /** Another store on the same database (another process, or another replica). */
-    another(): Promise<Store>;
-    close(): Promise<void>;
-  }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'ringmaster-read-wire-'));
-      const path = join(dir, 'test.db');
-      const store = openSqliteStore({ path });
-      return {
-        store,
-        path,
-        another: async () => openSqliteStore({ path }),
-        async close() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
-let database: TestDatabase | undefined;
-if (POSTGRES_URL) {
-  backends.push({
-    name: 'postgres',
-    async open() {
-      database ??= await createTestDatabase();
-      const url = await database.createSchema();
-      const store = await openPostgresStore({ url });
-      return { store, another: () => openPostgresStore({ url }), close: () => store.close() };
-    },
-  });
-}
-after(async () => {
-  await database?.drop();
-});
+const backends = storeBackends('read-wire');
 
 for (const backend of backends) {
   describe(`read path bytes: ${backend.name}`, () => {
     let app: FastifyInstance;
-    let opened: Awaited<ReturnType<Backend['open']>>;
+    let opened: OpenedStore;
     let admin: string;
     let clock: bigint;
 

@@ -3,25 +3,15 @@
 // Time is the injected clock (src/clock.ts); the scheduler is ticked by the test. Run over the real app on
 // SQLite, and on PostgreSQL when RINGMASTER_TEST_POSTGRES_URL is set.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import type { BackupRecord } from '../src/store/backup.ts';
-import { openPostgresStore } from '../src/store/postgres/store.ts';
-import { openSqliteStore } from '../src/store/sqlite/store.ts';
-import type { Store } from '../src/store/store.ts';
 import { TokenService } from '../src/tokens/service.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
-import {
-  createTestDatabase,
-  POSTGRES_URL,
-  reportPostgresSkipped,
-  type TestDatabase,
-} from './support/postgres.ts';
+import { reportPostgresSkipped } from './support/postgres.ts';
+import { type OpenedStore, storeBackends } from './support/stores.ts';
 
 reportPostgresSkipped('rollouts on PostgreSQL');
 
@@ -35,46 +25,12 @@ const rolloutsUrl = (path = '', account = ACCOUNT) => `/ringmaster/v1/accounts/$
 
 type Json = any;
 
-interface Backend {
-  name: string;
-  open(): Promise<{ store: Store; close(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'ringmaster-rollouts-'));
-      const store = openSqliteStore({ path: join(dir, 'test.db') });
-      return {
-        store,
-        async close() {
-          await store.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-];
-let database: TestDatabase | undefined;
-if (POSTGRES_URL) {
-  backends.push({
-    name: 'postgres',
-    async open() {
-      database ??= await createTestDatabase();
-      const store = await openPostgresStore({ url: await database.createSchema() });
-      return { store, close: () => store.close() };
-    },
-  });
-}
-after(async () => {
-  await database?.drop();
-});
+const backends = storeBackends('rollouts');
 
 for (const backend of backends) {
   describe(`rollouts: ${backend.name}`, () => {
     let app: FastifyInstance;
-    let opened: { store: Store; close(): Promise<void> };
+    let opened: OpenedStore;
     let admin: string;
     let adminId: string;
     let clock: bigint;

@@ -23,6 +23,7 @@ import {
   POSTGRES_URL,
   reportPostgresSkipped,
   type TestDatabase,
+  withClient,
 } from './support/postgres.ts';
 
 reportPostgresSkipped('audit chain (PostgreSQL)');
@@ -174,16 +175,6 @@ const postgres: Backend = {
     );
   },
 };
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 after(async () => {
   await database?.drop();

@@ -5,12 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import pg from 'pg';
 import type { AuditEntry, NewAuditEntry } from '../src/audit/model.ts';
 import { type AuditColumn, type AuditCondition, type AuditQuery, matches } from '../src/store/audit-query.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { auditEntry, insertPostgresAuditEntries, insertSqliteAuditEntries } from './support/audit.ts';
-import { reportPostgresSkipped } from './support/postgres.ts';
+import { reportPostgresSkipped, withClient } from './support/postgres.ts';
 import { type OpenedStore, storeBackends } from './support/stores.ts';
 
 const ACCOUNTS = [ACCOUNT, OTHER_ACCOUNT, null] as const;
@@ -111,13 +110,9 @@ const backends = storeBackends('audit').map(({ name, open }) => ({
     const opened = await open();
     if (opened.path) insertSqliteAuditEntries(opened.path, FIXTURE);
     else {
-      const client = new pg.Client({ connectionString: opened.url });
-      await client.connect();
-      try {
-        await insertPostgresAuditEntries((text, values) => client.query(text, values), FIXTURE);
-      } finally {
-        await client.end();
-      }
+      await withClient(opened.url as string, (client) =>
+        insertPostgresAuditEntries((text, values) => client.query(text, values), FIXTURE),
+      );
     }
     return opened;
   },

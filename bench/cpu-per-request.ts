@@ -2,14 +2,16 @@
 // it answered under wrk. Unlike requests/s, it hardly moves when other processes share the cores, so it
 // compares two builds on a busy machine. Prints µs per request for the baseline, the Fastify ceiling and
 // the server, and the baseline/server ratio (comparable to the bench's req/s ratio on an idle machine).
+// `patch`: the bench's durable PATCH (a new name each request, round-robin over the 100 groups), server only
+// (the baseline writes nothing): the server's CPU per PATCH, fsync waits excluded.
 //
-//   tsx bench/cpu-per-request.ts [get|list] [seconds] [LOG_LEVEL]      (after npm run build)
+//   tsx bench/cpu-per-request.ts [get|list|patch] [seconds] [LOG_LEVEL]      (after npm run build)
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureBodies, seedViaApi } from './lib/fixture.ts';
 import { type Running, startBaseline, startFastifyCeiling, startServer } from './lib/processes.ts';
-import { ensureWrk, runWrk, writeScript } from './lib/wrk.ts';
+import { ensureWrk, type RequestSpec, runWrk, writeScript } from './lib/wrk.ts';
 
 const [name = 'get', seconds = '8', level = 'info'] = process.argv.slice(2);
 const temp = mkdtempSync(join(tmpdir(), 'ringmaster-cpu-'));
@@ -20,12 +22,17 @@ function cpuUs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * TICK_US; // utime + stime
 }
 
-async function measure(label: string, running: Running, path: string, token: string) {
-  const script = writeScript(temp, label, {
-    method: 'GET',
-    path,
-    headers: { Authorization: `Bearer ${token}` },
-  });
+async function measure(label: string, running: Running, path: string, token: string, paths?: string[]) {
+  const headers = { Authorization: `Bearer ${token}` };
+  const spec: RequestSpec = paths
+    ? {
+        method: 'PATCH',
+        path,
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        rename: { paths, run: 0 },
+      }
+    : { method: 'GET', path, headers };
+  const script = writeScript(temp, label, spec);
   const base = { origins: [running.origin], connections: 64, threads: 1, path, scripts: [script] };
   await runWrk({ ...base, durationS: 2 });
   const before = cpuUs(running.pid);
@@ -50,8 +57,9 @@ const fixture = await seedViaApi(server.origin, token, 100);
 writeFileSync(join(temp, 'bodies.json'), JSON.stringify(await captureBodies(server.origin, fixture)));
 const baseline = await startBaseline(join(temp, 'bodies.json'));
 const ceiling = await startFastifyCeiling(join(temp, 'bodies.json'));
-const path = name === 'list' ? fixture.listPath : fixture.getPath;
-try {
+const path = { list: fixture.listPath, patch: fixture.patchPaths[0] as string }[name] ?? fixture.getPath;
+/** The baseline's and the Fastify ceiling's CPU per request beside the server's (a GET or a list page). */
+async function compare(): Promise<void> {
   const b = await measure('baseline', baseline, path, token);
   if (name === 'get') {
     const c = await measure('fastify', ceiling, path, token);
@@ -61,6 +69,11 @@ try {
   process.stdout.write(
     `server ratio (baseline/server CPU per request), ${name}, LOG_LEVEL=${level}: ${(b / s).toFixed(2)}\n`,
   );
+}
+
+try {
+  if (name === 'patch') await measure('server', server, path, token, fixture.patchPaths);
+  else await compare();
 } finally {
   await Promise.all([server.stop(), baseline.stop(), ceiling.stop()]);
 }

@@ -6,7 +6,7 @@ import { formatTimestamp, NANOS_PER_MS, nowNanos } from '../clock.ts';
 import type { DeploymentGroup } from '../deployment-groups/model.ts';
 import type { Audit, StoredGroup } from '../store/store.ts';
 import type { Credential } from '../tokens/model.ts';
-import type { AuditAction, NewAuditEntry } from './model.ts';
+import type { AuditAction, AuditChange, AuditContext, NewAuditEntry } from './model.ts';
 
 /** The entry of a group change; `after` undefined for a delete (whose revision is the one after `before`). */
 export function groupEntry(
@@ -16,20 +16,15 @@ export function groupEntry(
   before: StoredGroup | undefined,
   after: StoredGroup | undefined,
 ): NewAuditEntry {
-  const groupId = (after ?? before)?.group.id as string;
-  const at = nowNanos();
-  return {
-    ...audit.context,
-    id: timeOrderedId(at),
+  return newEntry(audit.context, nowNanos(), {
     account_id: accountId,
-    at: formatTimestamp(at),
     action: audit.action ?? action,
     resource_type: 'deployment_group',
-    resource_id: groupId,
+    resource_id: (after ?? before)?.group.id as string,
     revision: after?.revision ?? (before?.revision ?? 0) + 1,
     before: before ? snapshot(before.group) : null,
     after: after ? snapshot(after.group) : null,
-  };
+  });
 }
 
 /**
@@ -44,18 +39,47 @@ export function credentialEntries(
 ): NewAuditEntry[] {
   const credential = (after ?? before) as Credential;
   const at = nowNanos();
-  return (credential.accounts ?? [null]).map((accountId) => ({
-    ...audit.context,
+  return (credential.accounts ?? [null]).map((accountId) =>
+    newEntry(audit.context, at, {
+      account_id: accountId,
+      action: audit.action ?? action,
+      resource_type: credential.kind === 'token' ? 'api_token' : 'api_key',
+      resource_id: credential.id,
+      revision: null,
+      before: before ? publicCredential(before) : null,
+      after: after ? publicCredential(after) : null,
+    }),
+  );
+}
+
+/**
+ * The entry of `change` made by `context` at `at`, written out field by field:
+ * built as `{ ...context, id, account_id, … }` instead, V8 took its slow path for each of the nine fields
+ * added to the spread copy, ~15 µs an entry, a tenth of a durable PATCH's CPU (docs/performance.md).
+ */
+function newEntry(context: AuditContext, at: bigint, change: Omit<AuditChange, 'at'>): NewAuditEntry {
+  return {
     id: timeOrderedId(at),
-    account_id: accountId,
+    account_id: change.account_id,
     at: formatTimestamp(at),
-    action: audit.action ?? action,
-    resource_type: credential.kind === 'token' ? 'api_token' : 'api_key',
-    resource_id: credential.id,
-    revision: null,
-    before: before ? publicCredential(before) : null,
-    after: after ? publicCredential(after) : null,
-  }));
+    action: change.action,
+    resource_type: change.resource_type,
+    resource_id: change.resource_id,
+    revision: change.revision,
+    actor_type: context.actor_type,
+    actor_id: context.actor_id,
+    actor_name: context.actor_name,
+    actor_email: context.actor_email,
+    actor_ip: context.actor_ip,
+    interface: context.interface,
+    ray_id: context.ray_id,
+    method: context.method,
+    uri: context.uri,
+    status: context.status,
+    user_agent: context.user_agent,
+    before: change.before,
+    after: change.after,
+  };
 }
 
 /**

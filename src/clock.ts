@@ -30,10 +30,16 @@ export function nowNanos(): bigint {
   return last;
 }
 
+/** The last second formatted, as "YYYY-MM-DDTHH:MM:SS": a write formats two timestamps, mostly of one second. */
+let formatted = { seconds: -1n, text: '' };
+
 export function formatTimestamp(nanos: bigint): string {
   const seconds = nanos / NANOS_PER_SECOND;
+  if (seconds !== formatted.seconds) {
+    formatted = { seconds, text: new Date(Number(seconds) * 1000).toISOString().slice(0, 19) };
+  }
   const fraction = (nanos % NANOS_PER_SECOND).toString().padStart(9, '0');
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
+  return `${formatted.text}.${fraction}Z`;
 }
 
 export function parseTimestamp(timestamp: string): bigint {
@@ -47,9 +53,9 @@ export function now(): string {
 
 /** A timestamp strictly later than `previous`, even if another replica's clock is ahead of ours. */
 export function nowAfter(previous: string): string {
-  const candidate = nowNanos();
-  const floor = parseTimestamp(previous) + 1n;
-  return formatTimestamp(candidate > floor ? candidate : floor);
+  // Fixed-width timestamps compare as their instants do: parsed only when our clock is not ahead.
+  const candidate = formatTimestamp(nowNanos());
+  return candidate > previous ? candidate : formatTimestamp(parseTimestamp(previous) + 1n);
 }
 
 const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -2,7 +2,7 @@
 // is busy is queued; on the next turn one IMMEDIATE transaction runs them all, each inside its own
 // savepoint, so that one request's failure (a 409, say) rolls back only that request, and one fsync
 // covers the whole group. Every promise settles after the COMMIT.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { translate } from './errors.ts';
 
 interface PendingWrite {
@@ -22,7 +22,18 @@ export class GroupCommit {
    */
   stamp = 0;
 
-  constructor(private readonly db: Database) {}
+  /** The transaction's statements, prepared once: db.exec() parses its text on every call (two a write). */
+  private readonly sql: Record<'begin' | 'savepoint' | 'release' | 'rollbackTo' | 'commit', Statement>;
+
+  constructor(private readonly db: Database) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      savepoint: db.prepare('SAVEPOINT request'),
+      release: db.prepare('RELEASE request'),
+      rollbackTo: db.prepare('ROLLBACK TO request'),
+      commit: db.prepare('COMMIT'),
+    };
+  }
 
   /** Queues `run` for the next group; resolves to its result once the group is committed. */
   write<T>(run: () => T): Promise<T> {
@@ -53,21 +64,22 @@ export class GroupCommit {
     this.stamp += 1;
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.sql.begin.run();
       for (const write of batch) {
-        this.db.exec('SAVEPOINT request');
+        this.sql.savepoint.run();
         try {
           outcomes.push({ ok: true, value: write.run() });
-          this.db.exec('RELEASE request');
+          this.sql.release.run();
         } catch (error) {
           // On some errors (SQLITE_FULL, SQLITE_IOERR…) SQLite rolls the whole transaction back by itself:
           // every write of the batch is gone, so the batch fails as one, with that error.
           if (!this.db.inTransaction) throw error;
-          this.db.exec('ROLLBACK TO request; RELEASE request');
+          this.sql.rollbackTo.run();
+          this.sql.release.run();
           outcomes.push({ ok: false, value: error });
         }
       }
-      this.db.exec('COMMIT');
+      this.sql.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       const failure = translate(error);

@@ -5,7 +5,7 @@
 //
 //   tsx bench/fastify-ceiling.ts <bodies.json>      (HOST, PORT from the environment; run.ts starts it)
 import { readFileSync } from 'node:fs';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 
 const bodiesPath = process.argv[2];
 if (!bodiesPath) {
@@ -16,9 +16,12 @@ const get = Buffer.from((JSON.parse(readFileSync(bodiesPath, 'utf8')) as { get: 
 const RAY = '0123456789abcdef-LCL';
 
 const app = Fastify({ logger: false, keepAliveTimeout: 72_000 });
-app.get('/client/v4/accounts/:account_id/devices/deployment-groups/:group_id', (_request, reply) => {
+const constant = (_request: unknown, reply: FastifyReply) => {
   reply.header('cf-ray', RAY).header('content-type', 'application/json; charset=utf-8').send(get);
-});
+};
+app.get('/client/v4/accounts/:account_id/devices/deployment-groups/:group_id', constant);
+// The version-target resolve's path (`npm run bench -- --targets` captures its answer as the GET body).
+app.get('/ringmaster/v1/accounts/:account_id/version-targets', constant);
 app.get('/readyz', (_request, reply) => {
   reply.send({ status: 'ready' });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { CREDENTIAL_RECHECK_MS } from '../src/store/credential-cache.ts';
+import { OTHERS_SEEN_WITHIN_MS } from '../src/store/other-commits.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
 import { type ApiResponse, callApi } from './support/api.ts';
 import { type CliResult, type RunningServer, runCli, runCliAsync, startServer } from './support/server.ts';
@@ -254,14 +254,14 @@ describe('tokens and keys against a running server', () => {
     assertRefused(await read(server, { token: key }), 403, 9109);
   });
 
-  test('tokens revoke makes the token fail on the running server within CREDENTIAL_RECHECK_MS', async () => {
+  test('tokens revoke makes the token fail on the running server within OTHERS_SEEN_WITHIN_MS', async () => {
     const { secret: token, id } = secretOf(created.toRevoke);
     assert.equal((await read(server, { token })).status, 200);
 
     const revoked = await runCliAsync(['tokens', 'revoke', id], db.env);
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.equal(revoked.stdout, '');
-    await sleep(CREDENTIAL_RECHECK_MS);
+    await sleep(OTHERS_SEEN_WITHIN_MS);
     assertRefused(await read(server, { token }), 403, 9109);
     assertRefused(await write(server, { token }), 403, 9109);
 
@@ -280,6 +280,7 @@ describe('tokens and keys against a running server', () => {
     assert.equal((await read(server, { key, email: KEY_EMAIL })).status, 200);
     assertRefused(await write(server, { key, email: KEY_EMAIL }), 403, 10000);
     assert.equal((await runCliAsync(['tokens', 'revoke', id], db.env)).status, 0);
+    await sleep(OTHERS_SEEN_WITHIN_MS);
     assertRefused(await read(server, { key, email: KEY_EMAIL }), 403, 9109);
   });
 

@@ -4,7 +4,7 @@
 // schema's serializer (fast-json-stringify, as Fastify compiles it) writes for the same data — after create,
 // patch, delete, revert and a rollout stage, on an empty page and pages past the end, on both backends. On
 // both, another process's (or replica's) update and delete are seen by the first read after the bound on
-// other processes' commits (CREDENTIAL_RECHECK_MS; PostgreSQL at once); on SQLite, where the wire JSON is
+// other processes' commits (OTHERS_SEEN_WITHIN_MS; PostgreSQL at once); on SQLite, where the wire JSON is
 // held in memory, so are a write by another connection at the same revision (data_version) and, at once, an
 // import of this process that restores the same revisions with other contents.
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ import { COMMAND_LINE } from '../src/audit/context.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import { DeploymentGroup } from '../src/deployment-groups/model.ts';
 import { Envelope, JSON_CONTENT_TYPE, PageEnvelope } from '../src/http/envelope.ts';
-import { CREDENTIAL_RECHECK_MS } from '../src/store/credential-cache.ts';
+import { OTHERS_SEEN_WITHIN_MS } from '../src/store/other-commits.ts';
 import type { SqliteStore } from '../src/store/sqlite/store.ts';
 import { WireCache } from '../src/store/wire-cache.ts';
 import { TokenService } from '../src/tokens/service.ts';
@@ -30,7 +30,7 @@ reportPostgresSkipped('read-wire on PostgreSQL');
 type Json = any;
 
 /** Waits out the bound within which another process's commit is seen (SQLite checks data_version so). */
-const pastTheBound = () => new Promise((resolve) => setTimeout(resolve, CREDENTIAL_RECHECK_MS + 20));
+const pastTheBound = () => new Promise((resolve) => setTimeout(resolve, OTHERS_SEEN_WITHIN_MS + 20));
 
 const groupsUrl = (account = ACCOUNT) => `/client/v4/accounts/${account}/devices/deployment-groups`;
 const extensions = (path: string) => `/ringmaster/v1/accounts/${ACCOUNT}/deployment-groups/${path}`;

@@ -285,6 +285,31 @@ for (const backend of backends) {
       assert.equal(again.body.errors[0].code, 2017);
     });
 
+    it('is seen by this process’s version targets as soon as a stage or the rollback is done', async () => {
+      const policy = `rollout-target-${clock}`;
+      const created = await call('POST', groupsUrl(), {
+        name: `targets ${clock}`,
+        version_config: [{ target_environment: 'windows', version: OLD }],
+        policy_ids: [policy],
+      });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const target = async () => {
+        const url = `/ringmaster/v1/accounts/${ACCOUNT}/version-targets?policy_id=${policy}&target_environment=windows`;
+        return (await call('GET', url)).body.result?.version;
+      };
+      assert.equal(await target(), OLD, 'held from here on');
+      const rollout = await create({
+        name: 'followed',
+        version_config: versions(['windows']),
+        stages: [{ deployment_group_id: created.body.result.id, wait: '0s' }],
+      });
+      assert.equal(await advance(0n), 1);
+      assert.equal(await target(), NEW, 'the stage, without waiting for the periodic check');
+      const rolled = await call('POST', rolloutsUrl(`/${rollout.id}/rollback`));
+      assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
+      assert.equal(await target(), OLD, 'the rollback, likewise');
+    });
+
     it('pauses with a reason when the ring of the due stage was deleted; resume skips it', async () => {
       const rings = [await ring('d1'), await ring('d2'), await ring('d3')];
       const rollout = await create({

@@ -12,7 +12,7 @@ import { COMMAND_LINE } from '../src/audit/context.ts';
 import { formatTimestamp, parseTimestamp } from '../src/clock.ts';
 import type { DeploymentGroup } from '../src/deployment-groups/model.ts';
 import type { BackupRecord } from '../src/store/backup.ts';
-import { CREDENTIAL_RECHECK_MS } from '../src/store/credential-cache.ts';
+import { OTHERS_SEEN_WITHIN_MS } from '../src/store/other-commits.ts';
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import {
@@ -583,14 +583,14 @@ for (const backend of backends) {
         assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, at);
       });
 
-      it('refuses a credential revoked through another replica within CREDENTIAL_RECHECK_MS', async () => {
+      it('refuses a credential revoked through another replica within OTHERS_SEEN_WITHIN_MS', async () => {
         const token = credential();
         await store.insertCredential(token, AUDIT);
         assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, null);
         const other = await fixture.openAnother();
         const at = tick();
         assert.equal(await other.revokeCredential(token.id, at, AUDIT), true);
-        await sleep(CREDENTIAL_RECHECK_MS);
+        await sleep(OTHERS_SEEN_WITHIN_MS);
         assert.equal((await store.findCredentialBySecretHash(token.secret_hash))?.revoked_at, at);
       });
 

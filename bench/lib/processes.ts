@@ -10,6 +10,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_MAIN = join(ROOT, 'dist/cli/main.js');
 const BASELINE = join(ROOT, 'bench/baseline.ts');
 const FASTIFY_CEILING = join(ROOT, 'bench/fastify-ceiling.ts');
+const DUTIES_FLOOR = join(ROOT, 'bench/duties-floor.ts');
 
 export interface Running {
   name: string;
@@ -80,10 +81,21 @@ export async function startFastifyCeiling(bodiesPath: string): Promise<Running> 
   return startYardstick('fastify', FASTIFY_CEILING, bodiesPath, []);
 }
 
-async function startYardstick(name: string, script: string, bodiesPath: string, nodeArgs: string[]) {
+/** node:http plus the duties of every answer (bench/duties-floor.ts), its log lines to `logPath`. */
+export async function startDutiesFloor(bodiesPath: string, logPath: string): Promise<Running> {
+  return startYardstick('duties', DUTIES_FLOOR, bodiesPath, [], [logPath]);
+}
+
+async function startYardstick(
+  name: string,
+  script: string,
+  bodiesPath: string,
+  nodeArgs: string[],
+  args: string[] = [],
+) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, bodiesPath], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, bodiesPath, ...args], {
     cwd: ROOT,
     env: { ...cleanEnv(), HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],

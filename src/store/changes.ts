@@ -1,7 +1,7 @@
 // The one way a store tells its readers that deployment groups changed (the version targets of
 // docs/contract.md §8.4 are served from memory and refreshed by it). A backend announces its own writes
 // as soon as they commit, with their account, and other processes' writes as it learns of them: SQLite
-// by polling `PRAGMA data_version`, PostgreSQL by LISTEN on the notification its trigger sends.
+// by looking at `PRAGMA data_version` (other-commits.ts), PostgreSQL by LISTEN on the notification its trigger sends.
 
 /**
  * An account whose groups changed, or null: some account may have changed (look at every one). `full`:
@@ -39,6 +39,3 @@ export class ChangeFeed {
 export function groupFingerprint(groups: number, revisions: number, latest: string | null): string {
   return `${groups}:${revisions}:${latest ?? ''}`;
 }
-
-/** How often a backend looks for other processes' writes (SQLite's data_version is ~1 µs to read). */
-export const CHANGE_POLL_MS = 150;

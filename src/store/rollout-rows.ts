@@ -6,6 +6,12 @@ import type { RolloutRecord } from './backup.ts';
 import type { Row } from './rows.ts';
 import type { Placeholder } from './sql.ts';
 
+/** What a scheduler step applied: the rollout after it, and its account (whose groups it may have changed). */
+export interface SteppedRollout {
+  accountId: string;
+  rollout: Rollout;
+}
+
 export const ROLLOUT_COLUMNS = [
   'id',
   'account_id',

@@ -286,7 +286,7 @@ export interface Store {
   groupFingerprints(accountIds: string[]): Promise<Map<string, string>>;
   /**
    * Calls `listener` whenever groups change: this store's own writes as soon as they commit (with their
-   * account), other processes' within CHANGE_POLL_MS or on their notification. Returns the unsubscribe.
+   * account), other processes' within OTHERS_SEEN_WITHIN_MS (other-commits.ts) or on their notification. Returns the unsubscribe.
    */
   watchGroupChanges(listener: GroupChangeListener): () => void;
   /** A group's audit entries (also after its deletion), newest first. */

@@ -15,6 +15,7 @@ import {
   rolloutUpdateValues,
   rolloutValues,
   STAGE_COLUMNS,
+  type SteppedRollout,
   stagesByRollout,
   stageUpdateValues,
   stageValues,
@@ -91,7 +92,8 @@ export class PostgresRollouts {
     });
   }
 
-  advance(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+  /** Resolves to the rollout stepped and its account, once committed. */
+  advance(now: string, step: RolloutStep): Promise<SteppedRollout | undefined> {
     return this.transaction(async (client) => {
       const [, due] = await pipeline(client, ['BEGIN', { text: TAKE_DUE_STAGE, values: [now] }]);
       const stage = due?.rows[0] as Row | undefined;
@@ -104,7 +106,7 @@ export class PostgresRollouts {
         await client.query('ROLLBACK');
         return undefined;
       }
-      return run(client, accountId, rollout, step);
+      return { accountId, rollout: await run(client, accountId, rollout, step) };
     });
   }
 }

@@ -15,7 +15,7 @@ import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
 import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
-import { CredentialCache } from '../credential-cache.ts';
+import { OtherCommits } from '../other-commits.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   credentialValues,
@@ -84,11 +84,14 @@ export class PostgresStore implements Store {
   );
 
   /** `pool` comes from openPostgresPool(): configured and migrated. */
-  /** Credentials found by secret hash, each kept at most CREDENTIAL_RECHECK_MS (credential-cache.ts). */
-  private readonly credentials = new CredentialCache(null);
+  /** Credentials found by secret hash, all dropped at least every OTHERS_SEEN_WITHIN_MS (`others`). */
+  private readonly credentials = new Map<string, Credential>();
+  /** No marker of other replicas' commits: every look past the bound drops the credentials held. */
+  private readonly others = new OtherCommits(null);
 
   constructor(private readonly pool: pg.Pool) {
     this.notifications = new GroupNotifications(pool, this.changes);
+    this.others.onCommit(() => this.credentials.clear());
   }
 
   async ping(): Promise<void> {
@@ -309,11 +312,12 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Every authenticated request looks its credential up, so found credentials are cached for at most
-   * CREDENTIAL_RECHECK_MS (credential-cache.ts): another replica's revocation applies within that bound,
+   * Every authenticated request looks its credential up, so found credentials are held for at most
+   * OTHERS_SEEN_WITHIN_MS (other-commits.ts): another replica's revocation applies within that bound,
    * this store's own at once. At most one round trip per credential per 100 ms instead of one per request.
    */
   async findCredentialBySecretHash(secretHash: string): Promise<Credential | undefined> {
+    this.others.look();
     const cached = this.credentials.get(secretHash);
     if (cached) return cached;
     const { rows } = await this.query<Row>(SQL.credentialByHash, [secretHash]);
@@ -432,12 +436,15 @@ export class PostgresStore implements Store {
     return this.rollouts.get(accountId, rolloutId);
   }
 
+  /** A rollout's step may change its rings: announced like any group write (changes.ts). */
   changeRollout(accountId: string, rolloutId: string, step: RolloutStep): Promise<Rollout | undefined> {
-    return this.rollouts.change(accountId, rolloutId, step);
+    return this.changes.after(accountId, this.rollouts.change(accountId, rolloutId, step));
   }
 
-  advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined> {
-    return this.rollouts.advance(now, step);
+  async advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+    const stepped = await this.rollouts.advance(now, step);
+    if (stepped) this.changes.emit(stepped.accountId);
+    return stepped?.rollout;
   }
 
   private async query<R extends QueryResultRow = QueryResultRow>(

@@ -10,6 +10,7 @@ import {
   rolloutSql,
   rolloutUpdateValues,
   rolloutValues,
+  type SteppedRollout,
   stagesByRollout,
   stageUpdateValues,
   stageValues,
@@ -70,15 +71,19 @@ export class SqliteRollouts {
     });
   }
 
-  /** The group commit's transaction is the only writer of the file: the stage found is ours alone. */
-  advance(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+  /**
+   * The group commit's transaction is the only writer of the file: the stage found is ours alone. Resolves
+   * to the rollout stepped and its account, once committed.
+   */
+  advance(now: string, step: RolloutStep): Promise<SteppedRollout | undefined> {
     // A read first: an idle tick takes no write lock (a CLI command on the file never waits for it).
     if (!this.prepare(SQL.due).get(now)) return Promise.resolve(undefined);
     return this.commits.write(() => {
       const due = this.prepare(SQL.due).get(now) as Row | undefined;
       if (!due) return undefined;
-      const rollout = this.get(due.account_id as string, due.rollout_id as string) as Rollout;
-      return this.run(due.account_id as string, rollout, step);
+      const accountId = due.account_id as string;
+      const rollout = this.get(accountId, due.rollout_id as string) as Rollout;
+      return { accountId, rollout: this.run(accountId, rollout, step) };
     });
   }
 

@@ -9,8 +9,8 @@ import type { Rollout, RolloutState } from '../../rollouts/model.ts';
 import type { Credential } from '../../tokens/model.ts';
 import type { AuditQuery } from '../audit-query.ts';
 import type { BackupRecord } from '../backup.ts';
-import { CHANGE_POLL_MS, ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
-import { CREDENTIAL_RECHECK_MS, CredentialCache } from '../credential-cache.ts';
+import { ChangeFeed, type GroupChangeListener, groupFingerprint } from '../changes.ts';
+import { OTHERS_SEEN_WITHIN_MS, OtherCommits } from '../other-commits.ts';
 import { policyChanges } from '../ownership.ts';
 import {
   credentialValues,
@@ -77,16 +77,20 @@ export class SqliteStore implements Store {
   private readonly s: Statements;
   private readonly commits: GroupCommit;
   private readonly rollouts: SqliteRollouts;
-  /** Credentials found by secret hash, dropped when another connection commits (credential-cache.ts). */
-  private readonly credentials: CredentialCache;
-  /** Group changes, for the version targets (changes.ts): own writes, and others' via data_version. */
+  /** Credentials found by secret hash. */
+  private readonly credentials = new Map<string, Credential>();
+  /** Group changes, for the version targets (changes.ts): own writes, and others' via `others`. */
   private readonly changes = new ChangeFeed();
+  /** While anyone follows the change feed: looks for others' commits every OTHERS_SEEN_WITHIN_MS. */
   private changePoll: NodeJS.Timeout | undefined;
-  private changesSeenAt = -1;
-  /** Groups' wire JSON by (id, revision) (wire-cache.ts), valid while `data_version` stays `wiresSeenAt` (wireStamp()). */
+  /** Groups' wire JSON by (id, revision) (wire-cache.ts), stamped by wireStamp(). */
   readonly wires = new WireCache();
-  private wiresSeenAt = -1;
-  private wiresCheckedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Other processes' commits (`PRAGMA data_version`; other-commits.ts): each drops the credentials and wire
+   * JSON held and is announced on the change feed (which groups, data_version does not say, and an import
+   * may restore the same revisions with other contents: every held account is read again).
+   */
+  private readonly others: OtherCommits;
   /** readPage() in one read transaction. */
   private readonly pageTransaction: (
     accountId: string,
@@ -98,7 +102,13 @@ export class SqliteStore implements Store {
   /** `db` comes from openSqliteDatabase(): configured and migrated. */
   constructor(private readonly db: Database) {
     this.s = prepareStatements(db);
-    this.credentials = new CredentialCache(() => this.s.dataVersion.get());
+    this.others = new OtherCommits(() => this.s.dataVersion.get());
+    this.others.onCommit(() => {
+      this.credentials.clear();
+      this.wires.clear();
+      // After the read or the tick that looked: listeners read the store again.
+      queueMicrotask(() => this.changes.emit(null, true));
+    });
     this.pageTransaction = db.transaction((accountId: string, limit: number, offset: number, key: string) =>
       this.readPage(accountId, limit, offset, key),
     );
@@ -187,21 +197,12 @@ export class SqliteStore implements Store {
 
   /**
    * The stamp of what is read now (wire-cache.ts): this connection's commit count, after dropping everything
-   * held if another process has committed (`PRAGMA data_version`). That is looked at no more than every
-   * CREDENTIAL_RECHECK_MS, the bound on every commit of another process (`db import`, `tokens revoke`;
-   * docs/decisions/0014): the PRAGMA begins a read transaction, whose locks were 13 % of a GET's CPU.
-   * This process's own commits move the stamp at once.
+   * held if another process has committed (looked at no more than every OTHERS_SEEN_WITHIN_MS, the bound
+   * on every commit of another process: `db import`, `tokens revoke`; docs/decisions/0014). This process's
+   * own commits move the stamp at once.
    */
   private wireStamp(): number {
-    const now = performance.now();
-    if (now - this.wiresCheckedAt >= CREDENTIAL_RECHECK_MS) {
-      this.wiresCheckedAt = now;
-      const version = this.s.dataVersion.get() as number;
-      if (version !== this.wiresSeenAt) {
-        this.wires.clear();
-        this.wiresSeenAt = version;
-      }
-    }
+    this.others.look();
     return this.commits.stamp;
   }
 
@@ -302,35 +303,23 @@ export class SqliteStore implements Store {
 
   /**
    * Own writes are announced when they commit; another process's (the CLI's `db import`, another
-   * connection) move `PRAGMA data_version`, read every CHANGE_POLL_MS while anyone listens.
+   * connection) within OTHERS_SEEN_WITHIN_MS: `others` is looked at that often while anyone listens.
    */
   watchGroupChanges(listener: GroupChangeListener): () => void {
     const unsubscribe = this.changes.subscribe(listener);
-    if (this.changePoll === undefined) {
-      this.changesSeenAt = this.s.dataVersion.get() as number;
-      this.changePoll = setInterval(() => this.pollDataVersion(), CHANGE_POLL_MS).unref();
-    }
+    this.changePoll ??= setInterval(() => {
+      try {
+        this.others.look();
+      } catch {
+        // closed or unavailable: the next tick tries again
+      }
+    }, OTHERS_SEEN_WITHIN_MS).unref();
     return () => {
       unsubscribe();
       if (this.changes.watched) return;
       clearInterval(this.changePoll);
       this.changePoll = undefined;
     };
-  }
-
-  private pollDataVersion(): void {
-    let version: number;
-    try {
-      version = this.s.dataVersion.get() as number;
-    } catch {
-      return; // closed or unavailable: the next tick tries again
-    }
-    if (version === this.changesSeenAt) return;
-    this.changesSeenAt = version;
-    // Another process wrote (one server holds a SQLite file: the CLI's `db import`, or its direct
-    // writes): which groups, its data_version does not say, and an import may restore the same
-    // revisions with other contents — load everything held again.
-    this.changes.emit(null, true);
   }
 
   /** A group write through group commit, announced to the change feed once it has settled. */
@@ -375,12 +364,13 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Every authenticated request looks its credential up, so found credentials are cached (credential-cache.ts):
-   * dropped within CREDENTIAL_RECHECK_MS of another connection's commit (`PRAGMA data_version`: e.g.
+   * Every authenticated request looks its credential up, so found credentials are held: dropped within
+   * OTHERS_SEEN_WITHIN_MS of another connection's commit (other-commits.ts: e.g.
    * `ringmaster tokens revoke` in another process), and at once by this store's own revocations and imports.
    */
   async findCredentialBySecretHash(secretHash: string): Promise<Credential | undefined> {
     return this.read(() => {
+      this.others.look();
       const cached = this.credentials.get(secretHash);
       if (cached) return cached;
       const row = this.s.credentialByHash.get(secretHash) as Row | undefined;
@@ -487,12 +477,15 @@ export class SqliteStore implements Store {
     return this.read(() => this.rollouts.get(accountId, rolloutId));
   }
 
+  /** A rollout's step may change its rings: announced like any group write (changes.ts). */
   changeRollout(accountId: string, rolloutId: string, step: RolloutStep): Promise<Rollout | undefined> {
-    return this.rollouts.change(accountId, rolloutId, step);
+    return this.changes.after(accountId, this.rollouts.change(accountId, rolloutId, step));
   }
 
-  advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined> {
-    return this.rollouts.advance(now, step);
+  async advanceDueRollout(now: string, step: RolloutStep): Promise<Rollout | undefined> {
+    const stepped = await this.rollouts.advance(now, step);
+    if (stepped) this.changes.emit(stepped.accountId);
+    return stepped?.rollout;
   }
 
   private read<T>(query: () => T): T {

@@ -48,7 +48,10 @@ export function updateValues(group: DeploymentGroup, revision: number): unknown[
   return rowValues(UPDATE_COLUMNS, group, { revision });
 }
 
-/** `columns`' values: from `stored` what it holds, the group's fields encoded otherwise (not a spread copy of the group with `stored` added: V8's slow path, ~1 µs a field). */
+/**
+ * `columns`' values: what `stored` holds, the group's fields (encoded) for the rest. Not a spread copy of
+ * the group with `stored`'s fields added: V8 adds each of those through its slow path, ~1 µs a field.
+ */
 function rowValues(columns: readonly string[], group: DeploymentGroup, stored: Row): unknown[] {
   return columns.map((column) =>
     column in stored

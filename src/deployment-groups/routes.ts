@@ -45,6 +45,18 @@ export function registerDeploymentGroupRoutes(
   service: DeploymentGroupService,
   targetEnvironments: string[],
 ): void {
+  registerCollectionRoutes(app, service, targetEnvironments);
+  registerItemRoutes(app, service, targetEnvironments);
+  rejectOtherMethods(app, COLLECTION, ['GET', 'POST']);
+  rejectOtherMethods(app, ITEM, ['GET', 'PATCH', 'DELETE']);
+}
+
+/** List and create. */
+function registerCollectionRoutes(
+  app: FastifyInstance,
+  service: DeploymentGroupService,
+  targetEnvironments: string[],
+): void {
   app.get<AccountRoute & { Querystring: { page: number; per_page: number } }>(
     COLLECTION,
     {
@@ -101,7 +113,14 @@ export function registerDeploymentGroupRoutes(
       return withTag(reply, created.stored);
     },
   );
+}
 
+/** Get, update and delete one group. */
+function registerItemRoutes(
+  app: FastifyInstance,
+  service: DeploymentGroupService,
+  targetEnvironments: string[],
+): void {
   app.get<GroupRoute>(
     ITEM,
     {
@@ -164,9 +183,6 @@ export function registerDeploymentGroupRoutes(
       return ok(await service.deleteDeploymentGroup(accountId, groupId, writeOptions(request)));
     },
   );
-
-  rejectOtherMethods(app, COLLECTION, ['GET', 'POST']);
-  rejectOtherMethods(app, ITEM, ['GET', 'PATCH', 'DELETE']);
 }
 
 /**

@@ -93,6 +93,13 @@ export function registerRolloutRoutes(
     async (request) => ok(await service.get(request.params.account_id, request.params.rollout_id)),
   );
 
+  registerActionRoutes(app, service);
+  rejectOtherMethods(app, ROLLOUTS, ['GET', 'POST']);
+  rejectOtherMethods(app, ITEM, ['GET']);
+}
+
+/** POST …/rollouts/{id}/pause, resume, abort and rollback. */
+function registerActionRoutes(app: FastifyInstance, service: RolloutService): void {
   for (const action of ROLLOUT_ACTIONS) {
     app.post<RolloutRoute>(
       `${ITEM}/${action}`,
@@ -118,9 +125,6 @@ export function registerRolloutRoutes(
     );
     rejectOtherMethods(app, `${ITEM}/${action}`, ['POST']);
   }
-
-  rejectOtherMethods(app, ROLLOUTS, ['GET', 'POST']);
-  rejectOtherMethods(app, ITEM, ['GET']);
 }
 
 /** The credential the request was authenticated with, as the rollout's `created_by`. */

@@ -83,12 +83,12 @@ export class PostgresStore implements Store {
     (work) => this.transaction(work),
   );
 
-  /** `pool` comes from openPostgresPool(): configured and migrated. */
   /** Credentials found by secret hash, all dropped at least every OTHERS_SEEN_WITHIN_MS (`others`). */
   private readonly credentials = new Map<string, Credential>();
   /** No marker of other replicas' commits: every look past the bound drops the credentials held. */
   private readonly others = new OtherCommits(null);
 
+  /** `pool` comes from openPostgresPool(): configured and migrated. */
   constructor(private readonly pool: pg.Pool) {
     this.notifications = new GroupNotifications(pool, this.changes);
     this.others.onCommit(() => this.credentials.clear());

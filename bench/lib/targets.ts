@@ -1,7 +1,8 @@
 // `npm run bench -- --targets`: the version targets (docs/contract.md §8.4), served from memory.
 //   - resolve: GET …/version-targets?policy_id&target_environment on a small account, and
 //   - revalidate: GET …/version-targets (the account's document) with If-None-Match → 304,
-//   each against the same-run bare node:http baseline answering the resolve's bytes, wrk -t1 -c64
+//   each against the same-run bare node:http baseline answering the resolve's bytes, wrk -t1 -c64, every
+//   case in one-second slices taken in turn (measureAll), so that all of them see the same machine phases
 //   (targets: ≥ 0.60 and ≥ 0.70 of it), beside two more yardsticks answering the same bytes: node:http
 //   plus only the duties of every answer (bench/duties-floor.ts) and Fastify's own ceiling
 //   (bench/fastify-ceiling.ts) — what any server, and any Fastify application, could reach here;
@@ -19,7 +20,7 @@ import {
   startServer,
 } from './processes.ts';
 import { fmtInt, fmtMs, ratio, table } from './report.ts';
-import { type RequestSpec, runWrk, type WrkFigures, writeScript } from './wrk.ts';
+import { type RequestSpec, runWrk, runWrkInterleaved, type WrkFigures, writeScript } from './wrk.ts';
 
 export interface TargetsBenchOptions {
   temp: string;
@@ -73,13 +74,13 @@ export async function targetsBench(options: TargetsBenchOptions): Promise<boolea
       path: targetsPath(SMALL_ACCOUNT),
       headers: { ...headers, 'If-None-Match': etag as string },
     };
-    const figures = {
-      baseline: await measure(dir, 'baseline', baseline.origin, resolveSpec, options),
-      duties: await measure(dir, 'duties', duties.origin, resolveSpec, options),
-      fastify: await measure(dir, 'fastify', fastify.origin, resolveSpec, options),
-      resolve: await measure(dir, 'resolve', server.origin, resolveSpec, options),
-      revalidate: await measure(dir, 'revalidate', server.origin, revalidateSpec, options),
-    };
+    const figures = await measureAll(dir, options, {
+      baseline: { origin: baseline.origin, spec: resolveSpec },
+      duties: { origin: duties.origin, spec: resolveSpec },
+      fastify: { origin: fastify.origin, spec: resolveSpec },
+      resolve: { origin: server.origin, spec: resolveSpec },
+      revalidate: { origin: server.origin, spec: revalidateSpec },
+    });
     return report(figures, log);
   } finally {
     await Promise.all(yardsticks.map((yardstick) => yardstick.stop()));
@@ -128,30 +129,42 @@ async function fetchText(origin: string, token: string, path: string) {
   return { text, ms: performance.now() - started };
 }
 
-async function measure(
+/**
+ * Each case warmed up on its own, then all measured interleaved (bench/lib/wrk.ts runWrkInterleaved): one
+ * second each in turn, `durationS` rounds, so that the ratios between them do not depend on which case
+ * ran in the machine's fast phase.
+ */
+async function measureAll<K extends string>(
   dir: string,
-  label: string,
-  origin: string,
-  spec: RequestSpec,
   options: TargetsBenchOptions,
-): Promise<WrkFigures> {
-  const base = { origins: [origin], connections: CONNECTIONS, threads: 1, path: spec.path };
-  if (options.warmupS > 0) {
-    await runWrk({
-      ...base,
-      durationS: options.warmupS,
-      scripts: [writeScript(dir, `${label}-warmup`, spec)],
-    });
-  }
-  const figures = await runWrk({
-    ...base,
-    durationS: options.durationS,
-    scripts: [writeScript(dir, label, spec)],
+  cases: Record<K, { origin: string; spec: RequestSpec }>,
+): Promise<Record<K, WrkFigures>> {
+  const labels = Object.keys(cases) as K[];
+  const load = (label: K, durationS: number, script: string) => ({
+    origins: [cases[label].origin],
+    connections: CONNECTIONS,
+    threads: 1,
+    path: cases[label].spec.path,
+    durationS,
+    scripts: [writeScript(dir, script, cases[label].spec)],
   });
-  const errors = Object.values(figures.errors).reduce((a, b) => a + b, 0);
-  options.log(
-    `  targets ${label.padEnd(10)} c=${CONNECTIONS} ${fmtInt(figures.rps).padStart(7)} req/s  p50 ${fmtMs(figures.p50Ms)}  p99 ${fmtMs(figures.p99Ms)}${errors ? `  ERRORS ${errors}` : ''}`,
+  if (options.warmupS > 0) {
+    for (const label of labels) await runWrk(load(label, options.warmupS, `${label}-warmup`));
+  }
+  const rounds = Math.max(1, Math.round(options.durationS));
+  const measured = await runWrkInterleaved(
+    labels.map((label) => load(label, 1, label)),
+    rounds,
   );
+  const figures = {} as Record<K, WrkFigures>;
+  labels.forEach((label, i) => {
+    const f = measured[i] as WrkFigures;
+    figures[label] = f;
+    const errors = Object.values(f.errors).reduce((a, b) => a + b, 0);
+    options.log(
+      `  targets ${label.padEnd(11)} c=${CONNECTIONS} ${fmtInt(f.rps).padStart(7)} req/s  p50 ${fmtMs(f.p50Ms)}  p99 ${fmtMs(f.p99Ms)}${errors ? `  ERRORS ${errors}` : ''}`,
+    );
+  });
   return figures;
 }
 
@@ -198,28 +211,14 @@ async function scaleCase(dir: string, token: string, options: TargetsBenchOption
     const firstLoad = await fetchText(server.origin, token, lookupPath(ACCOUNT, bigPolicy));
     const rssLoaded = memory(server.pid)?.rssMiB;
     const headers = { Authorization: `Bearer ${token}` };
-    const big = await measure(
-      dir,
-      'scale-big',
-      server.origin,
-      {
-        method: 'GET',
-        path: lookupPath(ACCOUNT, bigPolicy),
-        headers,
-      },
-      options,
-    );
-    const small = await measure(
-      dir,
-      'scale-small',
-      server.origin,
-      {
-        method: 'GET',
-        path: lookupPath(SMALL_ACCOUNT, 'small-3-3'),
-        headers,
-      },
-      options,
-    );
+    const lookup = (account: string, policy: string) => ({
+      origin: server.origin,
+      spec: { method: 'GET', path: lookupPath(account, policy), headers } as RequestSpec,
+    });
+    const { 'scale-big': big, 'scale-small': small } = await measureAll(dir, options, {
+      'scale-big': lookup(ACCOUNT, bigPolicy),
+      'scale-small': lookup(SMALL_ACCOUNT, 'small-3-3'),
+    });
     const reload = await reloadAfterWrite(server.origin, token, bigPolicy);
     const rssReloaded = memory(server.pid)?.rssMiB;
     const document = await fetchText(server.origin, token, targetsPath(ACCOUNT));

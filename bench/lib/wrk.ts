@@ -131,6 +131,25 @@ export interface LoadOptions {
 }
 
 export async function runWrk(options: LoadOptions): Promise<WrkFigures> {
+  return merge(await runParts(options), 'parallel');
+}
+
+/**
+ * Several cases, each in `rounds` slices of its `durationS`, taken in turn (case 1, case 2, …, case 1, …):
+ * a machine whose speed drifts from phase to phase then gives every case the same share of each phase,
+ * where one long run after another can catch one case in a slow phase and the next in a fast one. Each
+ * case's figures merge its slices: requests over the time they took, percentiles of the union.
+ */
+export async function runWrkInterleaved(cases: LoadOptions[], rounds: number): Promise<WrkFigures[]> {
+  const slices: DoneJson[][] = cases.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, options] of cases.entries()) slices[i]?.push(...(await runParts(options)));
+  }
+  return slices.map((parts) => merge(parts, 'sequential'));
+}
+
+/** One wrk process per origin, in parallel; their figures as printed. */
+function runParts(options: LoadOptions): Promise<DoneJson[]> {
   const count = options.origins.length;
   const runs = options.origins.map((origin, i) => {
     // The totals are split between the processes, so two replicas get the same load generator as one.
@@ -159,13 +178,18 @@ export async function runWrk(options: LoadOptions): Promise<WrkFigures> {
       });
     });
   });
-  return merge(await Promise.all(runs));
+  return Promise.all(runs);
 }
 
-/** Sums counts; latency percentiles of the union, from each process's percentile grid weighted by its count. */
-function merge(parts: DoneJson[]): WrkFigures {
+/**
+ * Sums counts; latency percentiles of the union, from each part's percentile grid weighted by its count.
+ * Parts run in parallel (one per replica: their rates add up) or one after another (slices of one case:
+ * their requests over their summed time).
+ */
+function merge(parts: DoneJson[], how: 'parallel' | 'sequential'): WrkFigures {
   const requests = parts.reduce((sum, p) => sum + p.requests, 0);
-  const durationS = Math.max(...parts.map((p) => p.duration_us)) / 1e6;
+  const durations = parts.map((p) => p.duration_us / 1e6);
+  const durationS = how === 'parallel' ? Math.max(...durations) : durations.reduce((sum, d) => sum + d, 0);
   const errors = { status: 0, connect: 0, read: 0, write: 0, timeout: 0 };
   for (const part of parts) {
     for (const key of Object.keys(errors) as (keyof typeof errors)[]) errors[key] += part.errors[key];
@@ -196,7 +220,7 @@ function merge(parts: DoneJson[]): WrkFigures {
   return {
     requests,
     durationS: round(durationS, 3),
-    rps: round(durationS > 0 ? parts.reduce((sum, p) => sum + p.requests / (p.duration_us / 1e6), 0) : 0, 1),
+    rps: round(durationS > 0 ? (how === 'parallel' ? parallelRate(parts) : requests / durationS) : 0, 1),
     p50Ms: ms(percentile(50)),
     p90Ms: ms(percentile(90)),
     p99Ms: ms(percentile(99)),
@@ -205,4 +229,8 @@ function merge(parts: DoneJson[]): WrkFigures {
     errors,
     processes: parts.length,
   };
+}
+
+function parallelRate(parts: DoneJson[]): number {
+  return parts.reduce((sum, p) => sum + p.requests / (p.duration_us / 1e6), 0);
 }

@@ -153,7 +153,10 @@ async function measureAll<K extends string>(
   }
   const rounds = Math.max(1, Math.round(options.durationS));
   const measured = await runWrkInterleaved(
-    labels.map((label) => load(label, 1, label)),
+    labels.map((label) => {
+      const options = load(label, 1, label);
+      return () => options;
+    }),
     rounds,
   );
   const figures = {} as Record<K, WrkFigures>;

@@ -131,21 +131,31 @@ export interface LoadOptions {
 }
 
 export async function runWrk(options: LoadOptions): Promise<WrkFigures> {
-  return merge(await runParts(options), 'parallel');
+  return merge([await runParts(options)]);
 }
 
 /**
  * Several cases, each in `rounds` slices of its `durationS`, taken in turn (case 1, case 2, …, case 1, …):
  * a machine whose speed drifts from phase to phase then gives every case the same share of each phase,
  * where one long run after another can catch one case in a slow phase and the next in a fast one. Each
- * case's figures merge its slices: requests over the time they took, percentiles of the union.
+ * case's figures merge its slices: requests over the time they took, percentiles of the union. A case is
+ * its load options for a round (a PATCH needs a script of its own per slice, to change every name again).
+ * Each slice follows `warmS` seconds of the same load, not counted: after seconds without load, the
+ * first second's p99 on this VM is 5–30× its steady value, even for bare node:http.
  */
-export async function runWrkInterleaved(cases: LoadOptions[], rounds: number): Promise<WrkFigures[]> {
-  const slices: DoneJson[][] = cases.map(() => []);
+export async function runWrkInterleaved(
+  cases: ((round: number) => LoadOptions)[],
+  rounds: number,
+  warmS = 1,
+): Promise<WrkFigures[]> {
+  const slices: DoneJson[][][] = cases.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    for (const [i, options] of cases.entries()) slices[i]?.push(...(await runParts(options)));
+    for (const [i, options] of cases.entries()) {
+      if (warmS > 0) await runParts({ ...options(round), durationS: warmS });
+      slices[i]?.push(await runParts(options(round)));
+    }
   }
-  return slices.map((parts) => merge(parts, 'sequential'));
+  return slices.map((caseSlices) => merge(caseSlices));
 }
 
 /** One wrk process per origin, in parallel; their figures as printed. */
@@ -183,13 +193,14 @@ function runParts(options: LoadOptions): Promise<DoneJson[]> {
 
 /**
  * Sums counts; latency percentiles of the union, from each part's percentile grid weighted by its count.
- * Parts run in parallel (one per replica: their rates add up) or one after another (slices of one case:
- * their requests over their summed time).
+ * A slice's parts ran in parallel (one wrk per replica: their rates add up); slices ran one after another
+ * (their requests over the time they took together).
  */
-function merge(parts: DoneJson[], how: 'parallel' | 'sequential'): WrkFigures {
+function merge(slices: DoneJson[][]): WrkFigures {
+  const parts = slices.flat();
   const requests = parts.reduce((sum, p) => sum + p.requests, 0);
-  const durations = parts.map((p) => p.duration_us / 1e6);
-  const durationS = how === 'parallel' ? Math.max(...durations) : durations.reduce((sum, d) => sum + d, 0);
+  const sliceS = (slice: DoneJson[]) => Math.max(...slice.map((p) => p.duration_us)) / 1e6;
+  const durationS = slices.reduce((sum, slice) => sum + sliceS(slice), 0);
   const errors = { status: 0, connect: 0, read: 0, write: 0, timeout: 0 };
   for (const part of parts) {
     for (const key of Object.keys(errors) as (keyof typeof errors)[]) errors[key] += part.errors[key];
@@ -220,7 +231,7 @@ function merge(parts: DoneJson[], how: 'parallel' | 'sequential'): WrkFigures {
   return {
     requests,
     durationS: round(durationS, 3),
-    rps: round(durationS > 0 ? (how === 'parallel' ? parallelRate(parts) : requests / durationS) : 0, 1),
+    rps: round(durationS > 0 ? (slices.length === 1 ? parallelRate(parts) : requests / durationS) : 0, 1),
     p50Ms: ms(percentile(50)),
     p90Ms: ms(percentile(90)),
     p99Ms: ms(percentile(99)),

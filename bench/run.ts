@@ -55,14 +55,7 @@ import {
   versusReference,
 } from './lib/report.ts';
 import { targetsBench } from './lib/targets.ts';
-import {
-  ensureWrk,
-  type RequestSpec,
-  runWrk,
-  runWrkInterleaved,
-  type WrkFigures,
-  writeScript,
-} from './lib/wrk.ts';
+import { ensureWrk, type RequestSpec, runWrk, type WrkFigures, writeScript } from './lib/wrk.ts';
 import { type CpuProfile, formatSummary, summarize } from './profile-summary.ts';
 
 const HELP = `Usage: npm run bench -- [options]        (the server must be built: npm run build)
@@ -267,34 +260,17 @@ function requestFor(name: CaseName, fixture: Fixture): RequestSpec {
   }
 }
 
-/** One server (or a target's replicas, loaded at once) measured in one case. */
-interface Slot {
-  label: string;
-  origins: string[];
-  spec: RequestSpec;
-  target?: Target;
-}
-
-/**
- * Each slot's warm-up, then all slots measured interleaved: one second of each in turn, `durationS`
- * rounds (runWrkInterleaved), so that the machine's phases hit them alike. Every slice of a PATCH has a
- * script of its own, so that each of its requests changes a name again.
- */
-async function load(slots: Slot[], connections: number, options: Options): Promise<WrkFigures[]> {
-  const loadFor = ({ origins, spec }: Slot, label: string, durationS: number) => {
+/** Warm-up, then the measured run, against every origin at once. */
+async function load(origins: string[], spec: RequestSpec, connections: number, options: Options) {
+  const scriptsFor = (label: string) => {
     const run = ++wrkRun;
     const specForRun = spec.rename ? { ...spec, rename: { ...spec.rename, run } } : spec;
-    const scripts = origins.map((_, i) => writeScript(temp, `${label}-${run}-${i}`, specForRun, i * 10));
-    return { origins, connections, threads: options.threads, path: spec.path, durationS, scripts };
+    return origins.map((_, i) => writeScript(temp, `${label}-${run}-${i}`, specForRun, i * 10));
   };
-  if (options.warmupS > 0) {
-    for (const slot of slots) await runWrk(loadFor(slot, 'warmup', options.warmupS));
-  }
-  const rounds = Math.max(1, Math.round(options.durationS));
-  return runWrkInterleaved(
-    slots.map((slot) => () => loadFor(slot, 'measure', 1)),
-    rounds,
-  );
+  const base = { origins, connections, threads: options.threads, path: spec.path };
+  if (options.warmupS > 0)
+    await runWrk({ ...base, durationS: options.warmupS, scripts: scriptsFor('warmup') });
+  return runWrk({ ...base, durationS: options.durationS, scripts: scriptsFor('measure') });
 }
 
 function progress(label: string, name: string, connections: number, f: WrkFigures | null): void {
@@ -521,29 +497,30 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
   if (ceiling) cleanups.push(() => ceiling.stop());
   const ceilingFigures: CaseTable = {};
 
-  // Case by case, the baseline, the ceiling and every target interleaved (load()), so that drift hits them
-  // alike. POST runs last: it grows the table, which would change what list measures.
+  // Case by case, the baseline and every target back to back, so that drift hits them alike. POST runs
+  // last: it grows the table, which would change what list measures.
   for (const name of options.cases) {
     for (const connections of options.connections) {
-      const referenceSpec = requestFor(name, reference.fixture);
-      const slots: Slot[] = [{ label: 'baseline', origins: [baseline.origin], spec: referenceSpec }];
-      if (ceiling && name === 'get')
-        slots.push({ label: 'fastify', origins: [ceiling.origin], spec: referenceSpec });
+      const base = await load([baseline.origin], requestFor(name, reference.fixture), connections, options);
+      slot(baselineFigures, name)[connections] = base;
+      progress('baseline', name, connections, base);
+      if (ceiling && name === 'get') {
+        const top = await load([ceiling.origin], requestFor(name, reference.fixture), connections, options);
+        slot(ceilingFigures, name)[connections] = top;
+        progress('fastify', name, connections, top);
+      }
       for (const target of targets) {
+        const table = slot(target.figures, name);
         if (connections < target.servers.length) {
-          slot(target.figures, name)[connections] = null; // cannot split fewer connections than replicas
+          table[connections] = null; // cannot split fewer connections than replicas
           progress(target.key, name, connections, null);
           continue;
         }
-        const origins = target.servers.map((server) => server.origin);
-        slots.push({ label: target.key, origins, spec: requestFor(name, target.fixture), target });
+        const origins = target.servers.map((s) => s.origin);
+        const figures = await load(origins, requestFor(name, target.fixture), connections, options);
+        table[connections] = figures;
+        progress(target.key, name, connections, figures);
       }
-      const figures = await load(slots, connections, options);
-      slots.forEach(({ label, target }, i) => {
-        const table = target ? target.figures : label === 'baseline' ? baselineFigures : ceilingFigures;
-        slot(table, name)[connections] = figures[i] as WrkFigures;
-        progress(label, name, connections, figures[i] as WrkFigures);
-      });
     }
   }
   for (const target of targets) {

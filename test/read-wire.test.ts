@@ -12,7 +12,6 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import BetterSqlite3 from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.ts';
 import { COMMAND_LINE } from '../src/audit/context.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import { DeploymentGroup } from '../src/deployment-groups/model.ts';
@@ -20,8 +19,8 @@ import { Envelope, JSON_CONTENT_TYPE, PageEnvelope } from '../src/http/envelope.
 import { OTHERS_SEEN_WITHIN_MS } from '../src/store/other-commits.ts';
 import type { SqliteStore } from '../src/store/sqlite/store.ts';
 import { WireCache } from '../src/store/wire-cache.ts';
-import { TokenService } from '../src/tokens/service.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
+import { type AdminApp, createAdminApp } from './support/app.ts';
 import { reportPostgresSkipped } from './support/postgres.ts';
 import { type OpenedStore, storeBackends } from './support/stores.ts';
 
@@ -76,26 +75,14 @@ for (const backend of backends) {
     let opened: OpenedStore;
     let admin: string;
     let clock: bigint;
+    let inject: AdminApp['call'];
 
     before(async () => {
       opened = await backend.open();
-      admin = (
-        await new TokenService(opened.store).createToken({
-          accounts: null,
-          permission: 'write',
-          name: 'admin',
-        })
-      ).secret;
-      app = buildApp({
-        config: {
-          logLevel: 'silent',
-          targetEnvironments: ['windows', 'macos'],
-          authFailureLimit: { limit: 1_000_000, windowSeconds: 60 },
-        },
-        store: opened.store,
-        rolloutTickMs: 3_600_000,
-      });
-      await app.ready();
+      const built = await createAdminApp(opened.store, ['windows', 'macos']);
+      app = built.app;
+      inject = built.call;
+      admin = built.admin.secret;
     });
     after(async () => {
       await app?.close();
@@ -108,15 +95,7 @@ for (const backend of backends) {
     afterEach(() => setClock());
 
     async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown) {
-      const response = await app.inject({
-        method,
-        url,
-        headers: {
-          authorization: `Bearer ${admin}`,
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
-      });
+      const response = await inject(method, url, payload);
       return { status: response.statusCode, text: response.body, headers: response.headers };
     }
 

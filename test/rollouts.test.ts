@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.ts';
 import { formatTimestamp, nowNanos, setClock } from '../src/clock.ts';
 import type { BackupRecord } from '../src/store/backup.ts';
-import { TokenService } from '../src/tokens/service.ts';
 import { ACCOUNT, OTHER_ACCOUNT } from './support/accounts.ts';
+import { type AdminApp, createAdminApp } from './support/app.ts';
 import { reportPostgresSkipped } from './support/postgres.ts';
 import { type OpenedStore, storeBackends } from './support/stores.ts';
 
@@ -31,7 +30,6 @@ for (const backend of backends) {
   describe(`rollouts: ${backend.name}`, () => {
     let app: FastifyInstance;
     let opened: OpenedStore;
-    let admin: string;
     let adminId: string;
     let clock: bigint;
     /** Moves the injected clock forward by `nanos`, then ticks the scheduler. */
@@ -40,25 +38,14 @@ for (const backend of backends) {
       return app.rolloutScheduler.tick();
     };
 
+    let inject: AdminApp['call'];
+
     before(async () => {
       opened = await backend.open();
-      const token = await new TokenService(opened.store).createToken({
-        accounts: null,
-        permission: 'write',
-        name: 'admin',
-      });
-      admin = token.secret;
-      adminId = token.credential.id;
-      app = buildApp({
-        config: {
-          logLevel: 'silent',
-          targetEnvironments: ['windows', 'macos', 'linux'],
-          authFailureLimit: { limit: 1_000_000, windowSeconds: 60 },
-        },
-        store: opened.store,
-        rolloutTickMs: 3_600_000,
-      });
-      await app.ready();
+      const built = await createAdminApp(opened.store, ['windows', 'macos', 'linux']);
+      app = built.app;
+      inject = built.call;
+      adminId = built.admin.id;
     });
     after(async () => {
       await app?.close();
@@ -71,15 +58,7 @@ for (const backend of backends) {
     afterEach(() => setClock());
 
     async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown) {
-      const response = await app.inject({
-        method,
-        url,
-        headers: {
-          authorization: `Bearer ${admin}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-      });
+      const response = await inject(method, url, body);
       return { status: response.statusCode, body: response.json() as Json, headers: response.headers };
     }
 

@@ -1,5 +1,6 @@
 // Builds the real app on a real SQLite file in a temp directory, with one credential of every kind the
 // tests need. Requests are injected in-process; every 200 is checked against Cloudflare's schemas.
+// createAdminApp() builds it over a store of either backend the test opened, with one admin token.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,5 +135,53 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface AdminApp {
+  app: FastifyInstance;
+  /** A token named `admin` that writes on every account. */
+  admin: { secret: string; id: string };
+  /** Injects a request as `admin`, with `body` as JSON when given. */
+  call(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+  ): Promise<LightMyRequestResponse>;
+}
+
+/**
+ * The real app over a store the test opened (either backend, support/stores.ts), with one admin token; the
+ * rollout scheduler ticks only when the test calls `app.rolloutScheduler.tick()`.
+ */
+export async function createAdminApp(store: Store, targetEnvironments: string[]): Promise<AdminApp> {
+  const token = await new TokenService(store).createToken({
+    accounts: null,
+    permission: 'write',
+    name: 'admin',
+  });
+  const app = buildApp({
+    config: {
+      logLevel: 'silent',
+      targetEnvironments,
+      authFailureLimit: { limit: 1_000_000, windowSeconds: 60 },
+    },
+    store,
+    rolloutTickMs: 3_600_000,
+  });
+  await app.ready();
+  return {
+    app,
+    admin: { secret: token.secret, id: token.credential.id },
+    call: (method, url, body) =>
+      app.inject({
+        method,
+        url,
+        headers: {
+          authorization: `Bearer ${token.secret}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+      }),
   };
 }

@@ -7,7 +7,16 @@
 //   npx tsx bench/history-cost.ts [--groups 100000] [--audit 1000000] [--patches 3000] [--rounds 2]
 // Each seeded database is kept as a template under $TMPDIR/ringmaster-history-cost and copied for every
 // run (a template seeded by an older schema is migrated when the copy is opened).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,7 +55,6 @@ async function template(audit: number): Promise<{ path: string; ids: string[] }>
   }
   return { path, ids: JSON.parse(readFileSync(idsPath, 'utf8')) as string[] };
 }
-
 
 interface Cost {
   bytes: number;

@@ -78,7 +78,8 @@ export interface TestAppOptions {
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dir = options.path === undefined ? mkdtempSync(join(tmpdir(), 'ringmaster-test-')) : dirname(options.path);
+  const dir =
+    options.path === undefined ? mkdtempSync(join(tmpdir(), 'ringmaster-test-')) : dirname(options.path);
   const store = openSqliteStore({ path: options.path ?? join(dir, 'test.db') });
   const tokens = new TokenService(store);
   const secret = async (promise: Promise<{ secret: string }>) => (await promise).secret;

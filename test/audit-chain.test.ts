@@ -424,6 +424,36 @@ for (const backend of POSTGRES_URL ? [sqlite, postgres] : [sqlite]) {
         }
       });
 
+    if (backend === postgres)
+      test("a head moved or uncounted in a group's row announces no change of the group; a change does", async () => {
+        // Migration 006's notification makes every replica refresh the account's version targets.
+        const { store, close } = await backend.open();
+        const listener = new pg.Client({ connectionString: urls.get(store) });
+        const heard: string[] = [];
+        try {
+          await listener.connect();
+          await listener.query('LISTEN ringmaster_groups');
+          listener.on('notification', (n) => heard.push(n.payload ?? ''));
+          // Notifications arrive in commit order: once a later one is heard, any earlier one has been.
+          const heardAll = async (tag: string) => {
+            await backend.exec(store, `SELECT pg_notify('ringmaster_groups', '${tag}')`);
+            while (!heard.includes(tag)) await new Promise((resolve) => setImmediate(resolve));
+            return heard.splice(0);
+          };
+          await liveGroups(backend, store, ['g-a']);
+          assert.deepEqual(await heardAll('created'), [ACCOUNT, 'created']);
+          await backend.insert(store, entries(20));
+          assert.deepEqual(await heardAll('entries'), ['entries'], 'entries moved the head in the row');
+          assert.equal(await store.pruneAuditLog('2027-01-01T00:00:00.000000000Z', 1000), 20);
+          assert.deepEqual(await heardAll('pruned'), ['pruned'], 'a prune uncounted the row');
+          await backend.exec(store, `UPDATE deployment_groups SET revision = revision + 1 WHERE id = 'g-a'`);
+          assert.deepEqual(await heardAll('changed'), [ACCOUNT, 'changed']);
+        } finally {
+          await listener.end();
+          await close();
+        }
+      });
+
     test("migration 008 moves live groups' heads into their rows and keeps every history and total", async () => {
       // Written by 001–007: live g-a and g-b, deleted g-c and g-d, g-a's entries in the other account,
       // credentials' entries (some for every account).

@@ -94,20 +94,20 @@ CREATE TRIGGER deployment_groups_audit_head_in BEFORE INSERT ON deployment_group
 
 -- Moving a head or uncounting pruned entries updates a group's row without changing the group: migration
 -- 006's notification would make every replica refresh the account's version targets after each retention
--- batch, for nothing. A refresh reads groups' versions (revision, updated_at): only an update that changes
--- one is announced.
-CREATE FUNCTION ringmaster_notify_group_updates() RETURNS trigger LANGUAGE plpgsql AS $$
+-- batch, for nothing, and cost every PATCH a second statement trigger. A refresh reads groups' versions
+-- (revision, updated_at): only an update that changes one is announced, by a row trigger whose WHEN skips
+-- the others without calling it. (Its notifications of one account in one transaction are delivered as
+-- one: PostgreSQL folds identical ones.)
+CREATE FUNCTION ringmaster_notify_group_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('ringmaster_groups', account_id) FROM (SELECT DISTINCT changed.account_id
-    FROM changed JOIN previous ON previous.id = changed.id
-    WHERE (changed.revision, changed.updated_at) IS DISTINCT FROM (previous.revision, previous.updated_at)) AS a;
+  PERFORM pg_notify('ringmaster_groups', NEW.account_id);
   RETURN NULL;
 END
 $$;
 DROP TRIGGER deployment_groups_notify_update ON deployment_groups;
-CREATE TRIGGER deployment_groups_notify_update AFTER UPDATE ON deployment_groups
-  REFERENCING OLD TABLE AS previous NEW TABLE AS changed
-  FOR EACH STATEMENT EXECUTE FUNCTION ringmaster_notify_group_updates();
+CREATE TRIGGER deployment_groups_notify_update AFTER UPDATE ON deployment_groups FOR EACH ROW
+  WHEN (OLD.revision IS DISTINCT FROM NEW.revision OR OLD.updated_at IS DISTINCT FROM NEW.updated_at)
+  EXECUTE FUNCTION ringmaster_notify_group_update();
 
 -- Writes through the view, as the previous version makes them (see the SQLite migration). An update applies
 -- its change of `entries` to the head as it is now: the view's row may be older than a change another

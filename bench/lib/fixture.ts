@@ -189,8 +189,8 @@ export function seedSqliteScale(path: string, groups: number, perGroup: number, 
 /**
  * `count` audit entries of group changes, as the server writes them (a create, then updates: entry k is
  * group k % n's revision k / n + 1), `at` rising evenly from `base` to now, 50,000 per transaction, with
- * time-ordered ids as the server's (timeOrderedId). Each
- * entry carries a before and an after of a group's size, and the API's context (a token, an address, a ray).
+ * time-ordered ids as the server's (timeOrderedId). Each entry carries a before and an after of a group's
+ * size, and the API's context (a token, an address, a ray).
  */
 function seedSqliteAudit(db: BetterSqlite3.Database, groupIds: string[], count: number, base: bigint): void {
   const started = performance.now();

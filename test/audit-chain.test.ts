@@ -400,24 +400,30 @@ for (const backend of POSTGRES_URL ? [sqlite, postgres] : [sqlite]) {
     if (backend === postgres)
       test('entries of one resource written at once from many connections all land on its chain', async () => {
         // No group row lock here (entries inserted straight, as a replica of another version might):
-        // the trigger's lock on the head alone must keep each entry's previous one.
+        // the trigger alone must keep each entry's previous one — for a head in audit_other_heads (g-a,
+        // no group row), by its lock; for a live group's head in its row (g-b), by moving it only if it is
+        // still the one it read.
         const { store, close } = await backend.open();
+        await liveGroups(backend, store, ['g-b']);
         const pool = new pg.Pool({ connectionString: urls.get(store), max: 8 });
         try {
-          const written = Array.from({ length: 8 }, (_, c) =>
-            Array.from({ length: 15 }, (_, i) =>
-              auditEntry({ resource_id: 'g-a', revision: c * 100 + i + 1 }),
-            ),
-          );
-          await Promise.all(
-            written.map((batch) =>
-              insertPostgresAuditEntries((text, values) => pool.query(text, values), batch),
-            ),
-          );
-          const got = await history(store, 'g-a');
-          assert.deepEqual(got.totals, [120]);
-          assert.deepEqual(new Set(got.ids), new Set(written.flat().map((e) => e.id)));
-          assert.equal(got.ids.length, 120);
+          for (const groupId of ['g-a', 'g-b']) {
+            const written = Array.from({ length: 8 }, (_, c) =>
+              Array.from({ length: 15 }, (_, i) =>
+                auditEntry({ resource_id: groupId, revision: c * 100 + i + 1 }),
+              ),
+            );
+            await Promise.all(
+              written.map((batch) =>
+                insertPostgresAuditEntries((text, values) => pool.query(text, values), batch),
+              ),
+            );
+            const got = await history(store, groupId);
+            assert.deepEqual(got.totals, [120], groupId);
+            assert.deepEqual(new Set(got.ids), new Set(written.flat().map((e) => e.id)), groupId);
+            assert.equal(got.ids.length, 120, groupId);
+          }
+          await assertHeads(backend, store, 'after the race');
         } finally {
           await pool.end();
           await close();

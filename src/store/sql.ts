@@ -75,18 +75,31 @@ export function importAudit(placeholder: Placeholder): string {
 }
 
 /**
+ * Live groups' heads into their rows (deployment_groups.audit_seq, audit_entries), out of
+ * audit_other_heads: after migration 008 put every head of 007 there, and after REBUILD_AUDIT_CHAIN did.
+ */
+const GROUP_HEADS_INTO_ROWS = `UPDATE deployment_groups SET audit_seq = head.seq, audit_entries = head.entries
+  FROM audit_other_heads AS head
+  WHERE head.account_id = deployment_groups.account_id AND head.resource_type = 'deployment_group'
+    AND head.resource_id = deployment_groups.id;
+DELETE FROM audit_other_heads WHERE resource_type = 'deployment_group' AND EXISTS (SELECT 1 FROM deployment_groups AS g
+  WHERE g.id = audit_other_heads.resource_id AND g.account_id = audit_other_heads.account_id)`;
+
+/**
  * Every entry's previous_seq and every head, from the entries themselves: after an import, whose entries
- * the trigger chained in the file's order, which need not be seq order. The same statements as migration
- * 007 backfills with.
+ * the trigger chained in the file's order, which need not be seq order. The same statements as migrations
+ * 007 and 008 backfill with: every head into audit_other_heads, then live groups' heads into their rows.
  */
 export const REBUILD_AUDIT_CHAIN = `UPDATE audit_log SET previous_seq = chained.previous_seq FROM (
     SELECT seq, lag(seq) OVER (PARTITION BY coalesce(account_id, ''), resource_type, resource_id ORDER BY seq) AS previous_seq
     FROM audit_log) AS chained
   WHERE audit_log.seq = chained.seq AND chained.previous_seq IS NOT NULL;
-DELETE FROM audit_heads;
-INSERT INTO audit_heads (account_id, resource_type, resource_id, seq, entries)
+UPDATE deployment_groups SET audit_seq = NULL, audit_entries = 0 WHERE audit_seq IS NOT NULL OR audit_entries <> 0;
+DELETE FROM audit_other_heads;
+INSERT INTO audit_other_heads (account_id, resource_type, resource_id, seq, entries)
   SELECT coalesce(account_id, ''), resource_type, resource_id, max(seq), count(*) FROM audit_log
-  GROUP BY coalesce(account_id, ''), resource_type, resource_id`;
+  GROUP BY coalesce(account_id, ''), resource_type, resource_id;
+${GROUP_HEADS_INTO_ROWS}`;
 
 export function insertIdempotencyKey(placeholder: Placeholder): string {
   return insert('idempotency_keys', IDEMPOTENCY_COLUMNS, placeholder);
@@ -99,7 +112,11 @@ export function selectAudit(): string {
   return `SELECT ${AUDIT_SELECTED} FROM audit_log`;
 }
 
-/** audit_heads' row of one group (account $1, group $2). */
+/**
+ * The head of one group (account $1, group $2) in the view audit_heads (migration 008): its row's while it
+ * lives, audit_other_heads' once deleted. Both engines push the condition into each side of the view's
+ * UNION ALL: a primary key lookup on each.
+ */
 function groupHead(p: Placeholder): string {
   return `audit_heads.account_id = ${p(1)} AND audit_heads.resource_type = 'deployment_group' AND audit_heads.resource_id = ${p(2)}`;
 }
@@ -191,18 +208,28 @@ export function pruneAudit(p: Placeholder): string {
 
 /**
  * Takes entries out of their heads' counts: `pruned` is a FROM clause of the entries (account_id,
- * resource_type, resource_id). A head keeps its seq: a chain walk stops at the entry that is gone.
+ * resource_type, resource_id). A head keeps its seq: a chain walk stops at the entry that is gone. Two
+ * statements, one for each place a head lives (migration 008): live groups' rows, and audit_other_heads.
+ * (Through the view audit_heads it would be one, as the previous version writes it, at a trigger per head.)
  */
-export function uncountAuditEntries(pruned: string): string {
-  return `UPDATE audit_heads SET entries = audit_heads.entries - pruned.entries FROM (
-      SELECT coalesce(account_id, '') AS account_id, resource_type, resource_id, count(*) AS entries FROM ${pruned}
+export function uncountAuditEntries(pruned: string): [groups: string, others: string] {
+  const counted = (columns: string) =>
+    `SELECT ${columns}, count(*) AS entries FROM (SELECT account_id, resource_type, resource_id FROM ${pruned}) AS e`;
+  return [
+    `UPDATE deployment_groups SET audit_entries = deployment_groups.audit_entries - pruned.entries FROM (
+      ${counted('account_id, resource_id')} WHERE resource_type = 'deployment_group' GROUP BY account_id, resource_id) AS pruned
+    WHERE deployment_groups.id = pruned.resource_id AND deployment_groups.account_id = pruned.account_id
+      AND deployment_groups.audit_seq IS NOT NULL`,
+    `UPDATE audit_other_heads SET entries = audit_other_heads.entries - pruned.entries FROM (
+      ${counted("coalesce(account_id, '') AS account_id, resource_type, resource_id")}
       GROUP BY coalesce(account_id, ''), resource_type, resource_id) AS pruned
-    WHERE audit_heads.account_id = pruned.account_id AND audit_heads.resource_type = pruned.resource_type
-      AND audit_heads.resource_id = pruned.resource_id`;
+    WHERE audit_other_heads.account_id = pruned.account_id AND audit_other_heads.resource_type = pruned.resource_type
+      AND audit_other_heads.resource_id = pruned.resource_id`,
+  ];
 }
 
-/** Before pruneAudit, in the same transaction (SQLite: one writer, so both see the same entries). */
-export function uncountPrunedAudit(p: Placeholder): string {
+/** Before pruneAudit, in the same transaction (SQLite: one writer, so all three see the same entries). */
+export function uncountPrunedAudit(p: Placeholder): [groups: string, others: string] {
   return uncountAuditEntries(`audit_log WHERE ${prunedEntries(p)}`);
 }
 
@@ -216,9 +243,12 @@ export function pruneIdempotencyKeys(p: Placeholder): string {
 export const IS_USED =
   'SELECT (EXISTS (SELECT 1 FROM deployment_groups) OR EXISTS (SELECT 1 FROM credentials) OR EXISTS (SELECT 1 FROM audit_log)) AS used';
 
-/** Empties what an import replaces; ownership rows first, as they refer to the groups. */
+/**
+ * Empties what an import replaces; ownership rows first, as they refer to the groups. Deleted groups' heads
+ * go to audit_other_heads (migration 008's trigger), emptied after them.
+ */
 export const WIPE =
-  'DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials; DELETE FROM audit_log; DELETE FROM audit_heads; DELETE FROM idempotency_keys; DELETE FROM rollout_stages; DELETE FROM rollouts';
+  'DELETE FROM policy_owners; DELETE FROM deployment_groups; DELETE FROM credentials; DELETE FROM audit_log; DELETE FROM audit_other_heads; DELETE FROM idempotency_keys; DELETE FROM rollout_stages; DELETE FROM rollouts';
 
 /** Export order (docs/deployment.md, "The backup format"): the same in both backends, byte for byte. */
 export const GROUP_EXPORT_ORDER = 'ORDER BY account_id, created_at, id';

@@ -3,7 +3,7 @@
 // createAdminApp() builds it over a store of either backend the test opened, with one admin token.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { formatTimestamp, nowNanos } from '../../src/clock.ts';
@@ -73,11 +73,14 @@ export interface TestAppOptions {
   trustProxy?: boolean | string[];
   /** Build the app in test mode (docs/contract.md §8.6). */
   testMode?: boolean;
+  /** An SQLite file to open (a bench's seeded copy) instead of a new one; its directory is removed on close. */
+  path?: string;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'ringmaster-test-'));
-  const store = openSqliteStore({ path: join(dir, 'test.db') });
+  const dir =
+    options.path === undefined ? mkdtempSync(join(tmpdir(), 'ringmaster-test-')) : dirname(options.path);
+  const store = openSqliteStore({ path: options.path ?? join(dir, 'test.db') });
   const tokens = new TokenService(store);
   const secret = async (promise: Promise<{ secret: string }>) => (await promise).secret;
   const past = formatTimestamp(nowNanos() - 1_000_000_000n);

@@ -494,7 +494,9 @@ class Database {
 
   /**
    * Each resource's chain of entries and its head (migration 007) against the log itself, as an import would
-   * rebuild them: written in the entry's transaction, they must be whole after any crash.
+   * rebuild them: written in the entry's transaction, they must be whole after any crash. Since migration
+   * 008 audit_heads is a view of live groups' rows and audit_other_heads: a head in both, or in neither,
+   * shows here as a row too many or too few.
    */
   async checkAuditChain(): Promise<void> {
     const broken = await this.rows<{ seq: unknown }>(

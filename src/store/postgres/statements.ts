@@ -94,7 +94,9 @@ export const SQL = {
     // The heads are uncounted by what the delete took: a replica pruning at the same time takes other rows.
     name: 'rm_prune_audit',
     text: `WITH gone AS (${pruneAudit(numbered)} RETURNING account_id, resource_type, resource_id),
-      uncounted AS (${uncountAuditEntries('gone')})
+      ${uncountAuditEntries('gone')
+        .map((uncount, i) => `uncounted${i} AS (${uncount})`)
+        .join(', ')}
       SELECT count(*) AS pruned FROM gone`,
   },
   pruneIdempotencyKeys: { name: 'rm_prune_idempotency_keys', text: pruneIdempotencyKeys(numbered) },
@@ -107,7 +109,7 @@ export const LOCK_FIRST_CREDENTIAL = 'SELECT pg_advisory_xact_lock($1)';
 // --- export and import -------------------------------------------------------------------------------
 
 export const LOCK_FOR_IMPORT =
-  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, audit_heads, idempotency_keys, rollouts, rollout_stages IN EXCLUSIVE MODE';
+  'LOCK TABLE deployment_groups, policy_owners, credentials, audit_log, audit_other_heads, idempotency_keys, rollouts, rollout_stages IN EXCLUSIVE MODE';
 
 /**
  * Sent by an import, inside its transaction: an empty payload on the groups' channel (notifications.ts)

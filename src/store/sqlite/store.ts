@@ -399,7 +399,8 @@ export class SqliteStore implements Store {
 
   pruneAuditLog(before: string, limit: number): Promise<number> {
     return this.commits.write(() => {
-      this.s.uncountPrunedAudit.run(before, limit);
+      this.s.uncountPrunedGroupAudit.run(before, limit);
+      this.s.uncountPrunedOtherAudit.run(before, limit);
       return this.s.pruneAudit.run(before, limit).changes;
     });
   }

@@ -134,48 +134,51 @@ interface Target {
   cleanup: () => Promise<void>;
 }
 
+/** The command line's options (HELP describes them). */
+const OPTION_TABLE = {
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  quick: { type: 'boolean', default: false },
+  only: { type: 'string' },
+  connections: { type: 'string', default: '1,64' },
+  threads: { type: 'string', default: '1' },
+  'log-level': { type: 'string', default: 'info,warn' },
+  seed: { type: 'string', default: '100' },
+  scale: { type: 'boolean', default: false },
+  'scale-groups': { type: 'string', default: '100000' },
+  'scale-audit': { type: 'string', default: '1000000' },
+  backend: { type: 'string', default: 'sqlite' },
+  replicas: { type: 'string', default: '1,2' },
+  'replica-cpu': { type: 'string' },
+  'pg-url': {
+    type: 'string',
+    default: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test',
+  },
+  env: { type: 'string', multiple: true, default: [] as string[] },
+  profile: { type: 'boolean', default: false },
+  targets: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function list(s: string): string[] {
+  return s
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function positive(name: string, s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer, got ${JSON.stringify(s)}`);
+  return n;
+}
+
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      duration: { type: 'string' },
-      warmup: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      connections: { type: 'string', default: '1,64' },
-      threads: { type: 'string', default: '1' },
-      'log-level': { type: 'string', default: 'info,warn' },
-      seed: { type: 'string', default: '100' },
-      scale: { type: 'boolean', default: false },
-      'scale-groups': { type: 'string', default: '100000' },
-      'scale-audit': { type: 'string', default: '1000000' },
-      backend: { type: 'string', default: 'sqlite' },
-      replicas: { type: 'string', default: '1,2' },
-      'replica-cpu': { type: 'string' },
-      'pg-url': {
-        type: 'string',
-        default: process.env.BENCH_PG_URL || 'postgres://postgres@127.0.0.1:5432/test',
-      },
-      env: { type: 'string', multiple: true, default: [] },
-      profile: { type: 'boolean', default: false },
-      targets: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: OPTION_TABLE });
   if (values.help) {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const list = (s: string) =>
-    s
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean);
-  const positive = (name: string, s: string) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer, got ${JSON.stringify(s)}`);
-    return n;
-  };
   const cases = values.only
     ? list(values.only).map((c) => {
         if (!ALL_CASES.includes(c as CaseName))
@@ -213,6 +216,12 @@ function parseOptions(argv: string[]): Options {
     if (!match) fail(`--env wants KEY=VALUE, got ${JSON.stringify(pair)}`);
     serverEnv[match[1] as string] = match[2] as string;
   }
+  checkOptions(options);
+  return options;
+}
+
+/** What the options must hold together. */
+function checkOptions(options: Options): void {
   if (options.replicaCpu !== undefined && !(options.replicaCpu > 0 && options.replicaCpu <= 64))
     fail('--replica-cpu wants a number of cores, e.g. 0.5');
   if (!Number.isInteger(options.warmupS) || options.warmupS < 0)
@@ -220,7 +229,6 @@ function parseOptions(argv: string[]): Options {
   if (options.cases.some((c) => c === 'list' || c === 'list_last') && options.seed < 50) {
     fail('--seed must be at least 50 so that a list page holds 50 groups');
   }
-  return options;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -461,6 +469,21 @@ async function postgresTarget(replicas: number, logLevel: string, options: Optio
 
 // --- the comparison run ------------------------------------------------------------------------------------
 
+/** What a comparison run was made under, for its report and its results file. */
+interface RunInfo {
+  startedAt: Date;
+  loadStart: number[];
+  loadEnd: number[];
+  fsyncPerSecond: number;
+  wrkVersion: string;
+}
+
+/** The baseline's figures, and the Fastify ceiling's when GET was measured. */
+interface Yardsticks {
+  baseline: CaseTable;
+  ceiling?: CaseTable;
+}
+
 async function compare(options: Options, wrkVersion: string): Promise<void> {
   const startedAt = new Date();
   const loadStart = loadavg();
@@ -470,12 +493,38 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
       `${options.durationS} s each after ${options.warmupS} s warm-up (wrk ${wrkVersion}, ${cpus().length} CPUs, ` +
       `load average ${loadStart[0]?.toFixed(2)}, ~${fmtInt(fsyncPerSecond)} fsync/s in ${temp})`,
   );
+  const targets = await startTargets(options);
+  const reference = targets[0] as Target;
+  const bodiesPath = join(temp, 'bodies.json');
+  writeFileSync(bodiesPath, JSON.stringify(reference.bodies));
+  const baseline = await startBaseline(bodiesPath);
+  cleanups.push(() => baseline.stop());
+  // Fastify's own ceiling: one constant route answering the GET body, measured beside the baseline.
+  const ceiling = options.cases.includes('get') ? await startFastifyCeiling(bodiesPath) : undefined;
+  if (ceiling) cleanups.push(() => ceiling.stop());
+  const yardsticks = await measureCases(options, targets, baseline, ceiling);
+  for (const target of targets) {
+    const m = target.servers.map((s) => memory(s.pid));
+    target.memoryAfter = {
+      rssMiB: Math.max(...m.map((x) => x?.rssMiB ?? 0)),
+      peakMiB: Math.max(...m.map((x) => x?.peakMiB ?? 0)),
+    };
+  }
+  const run: RunInfo = { startedAt, loadStart, loadEnd: loadavg(), fsyncPerSecond, wrkVersion };
+  const maxConnections = Math.max(...options.connections);
+  const checks = computeChecks(reference, yardsticks.baseline, targets, maxConnections);
+  const out = reportLines(options, run, targets, yardsticks);
+  out.push(`== Targets (on "${reference.label}", ${maxConnections} connections)`, checksText(checks), '');
+  out.push(`Results: ${writeResults(options, run, targets, yardsticks, checks)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
 
+/** Every server the options ask for, started and seeded; the first is the reference (the main table). */
+async function startTargets(options: Options): Promise<Target[]> {
   const targets: Target[] = [];
   const track = (t: Target) => {
     targets.push(t);
     cleanups.push(t.cleanup);
-    return t;
   };
   const mainLevel = options.logLevels[0] ?? 'warn';
   for (const [i, level] of options.logLevels.entries()) {
@@ -485,28 +534,29 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
   if (options.backends.includes('postgres')) {
     for (const replicas of options.replicas) track(await postgresTarget(replicas, mainLevel, options));
   }
+  return targets;
+}
+
+/**
+ * Case by case, the baseline and every target back to back, so that drift hits them alike; fills each
+ * target's figures. POST runs last: it grows the table, which would change what list measures.
+ */
+async function measureCases(
+  options: Options,
+  targets: Target[],
+  baseline: Running,
+  ceiling: Running | undefined,
+): Promise<Yardsticks> {
   const reference = targets[0] as Target;
-
-  const bodiesPath = join(temp, 'bodies.json');
-  writeFileSync(bodiesPath, JSON.stringify(reference.bodies));
-  const baseline = await startBaseline(bodiesPath);
-  cleanups.push(() => baseline.stop());
-  const baselineFigures: CaseTable = {};
-  // Fastify's own ceiling: one constant route answering the GET body, measured beside the baseline.
-  const ceiling = options.cases.includes('get') ? await startFastifyCeiling(bodiesPath) : undefined;
-  if (ceiling) cleanups.push(() => ceiling.stop());
-  const ceilingFigures: CaseTable = {};
-
-  // Case by case, the baseline and every target back to back, so that drift hits them alike. POST runs
-  // last: it grows the table, which would change what list measures.
+  const yardsticks: Yardsticks = { baseline: {}, ceiling: ceiling ? {} : undefined };
   for (const name of options.cases) {
     for (const connections of options.connections) {
       const base = await load([baseline.origin], requestFor(name, reference.fixture), connections, options);
-      slot(baselineFigures, name)[connections] = base;
+      slot(yardsticks.baseline, name)[connections] = base;
       progress('baseline', name, connections, base);
-      if (ceiling && name === 'get') {
+      if (ceiling && yardsticks.ceiling && name === 'get') {
         const top = await load([ceiling.origin], requestFor(name, reference.fixture), connections, options);
-        slot(ceilingFigures, name)[connections] = top;
+        slot(yardsticks.ceiling, name)[connections] = top;
         progress('fastify', name, connections, top);
       }
       for (const target of targets) {
@@ -523,25 +573,19 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
       }
     }
   }
-  for (const target of targets) {
-    const m = target.servers.map((s) => memory(s.pid));
-    target.memoryAfter = {
-      rssMiB: Math.max(...m.map((x) => x?.rssMiB ?? 0)),
-      peakMiB: Math.max(...m.map((x) => x?.peakMiB ?? 0)),
-    };
-  }
-  const loadEnd = loadavg();
+  return yardsticks;
+}
 
-  // --- stdout: the tables ---
-  const busy = (loadStart[0] ?? 0) > 0.5;
+/** The run's heading, then each target against the baseline (and its reference), the servers, the audit. */
+function reportLines(options: Options, run: RunInfo, targets: Target[], yardsticks: Yardsticks): string[] {
+  const busy = (run.loadStart[0] ?? 0) > 0.5;
   const out: string[] = [];
-  const maxConnections = Math.max(...options.connections);
   out.push(
-    `Ringmaster bench, ${startedAt.toISOString()} — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, wrk ${wrkVersion}`,
+    `Ringmaster bench, ${run.startedAt.toISOString()} — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, wrk ${run.wrkVersion}`,
     `${options.durationS} s per case after ${options.warmupS} s warm-up; wrk ${options.threads} thread(s); ` +
-      `load average ${loadStart[0]?.toFixed(2)} at start, ${loadEnd[0]?.toFixed(2)} at end` +
+      `load average ${run.loadStart[0]?.toFixed(2)} at start, ${run.loadEnd[0]?.toFixed(2)} at end` +
       (busy ? ' (machine busy: absolute figures are noisy; compare ratios)' : ''),
-    `Durable writes: SQLite WAL + synchronous=FULL; this disk does ~${fmtInt(fsyncPerSecond)} fsync/s (one writer, 4 KiB).`,
+    `Durable writes: SQLite WAL + synchronous=FULL; this disk does ~${fmtInt(run.fsyncPerSecond)} fsync/s (one writer, 4 KiB).`,
     ...(Object.keys(serverEnv).length > 0
       ? [
           `Server environment extras: ${Object.entries(serverEnv)
@@ -552,28 +596,26 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
     'ratio = server / baseline (req/s: higher is better; latency: lower is better).',
     '',
   );
-  if (ceiling) {
+  if (yardsticks.ceiling) {
     out.push(
       '== Fastify, one constant route (the framework ceiling)  vs  bare node:http baseline',
-      versusBaseline(ceilingFigures, baselineFigures),
+      versusBaseline(yardsticks.ceiling, yardsticks.baseline),
       '',
     );
   }
   for (const target of targets) {
     out.push(
       `== ${target.label}  vs  bare node:http baseline`,
-      versusBaseline(target.figures, baselineFigures),
+      versusBaseline(target.figures, yardsticks.baseline),
       '',
     );
-    if (target.compareTo) {
-      const ref = targets.find((t) => t.key === target.compareTo);
-      if (ref) {
-        out.push(
-          `== ${target.label}  vs  ${ref.label}`,
-          versusReference(target.figures, ref.figures, ref.key === 'sqlite' ? 'sqlite' : ref.key),
-          '',
-        );
-      }
+    const ref = targets.find((t) => t.key === target.compareTo);
+    if (ref) {
+      out.push(
+        `== ${target.label}  vs  ${ref.label}`,
+        versusReference(target.figures, ref.figures, ref.key === 'sqlite' ? 'sqlite' : ref.key),
+        '',
+      );
     }
   }
   out.push('== Server processes');
@@ -592,34 +634,42 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
     );
     out.push(auditWindowsText(target.auditWindows as AuditWindowFigure[]), '');
   }
-  const checks = computeChecks(reference, baselineFigures, targets, maxConnections);
-  out.push(`== Targets (on "${reference.label}", ${maxConnections} connections)`, checksText(checks), '');
+  return out;
+}
 
-  // --- the JSON file ---
+/** The run as JSON under bench/results/; returns the file's path. */
+function writeResults(
+  options: Options,
+  run: RunInfo,
+  targets: Target[],
+  yardsticks: Yardsticks,
+  checks: Check[],
+): string {
   const resultsDir = join(ROOT, 'bench/results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const file = join(resultsDir, `${run.startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  const reference = targets[0] as Target;
   const json = {
     version: 1,
-    startedAt: startedAt.toISOString(),
+    startedAt: run.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     git: gitInfo(),
     machine: {
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
-      loadavgStart: loadStart,
-      loadavgEnd: loadEnd,
-      wrk: wrkVersion,
-      fsyncPerSecond,
+      loadavgStart: run.loadStart,
+      loadavgEnd: run.loadEnd,
+      wrk: run.wrkVersion,
+      fsyncPerSecond: run.fsyncPerSecond,
       tempFilesystem: filesystem(temp),
     },
     options: { ...options, env: serverEnv },
-    preliminary: busy || options.quick,
+    preliminary: (run.loadStart[0] ?? 0) > 0.5 || options.quick,
     mainTable: reference.key,
-    baseline: baselineFigures,
-    fastifyCeiling: ceiling
-      ? { figures: ceilingFigures, ratioToBaseline: ratios(ceilingFigures, baselineFigures) }
+    baseline: yardsticks.baseline,
+    fastifyCeiling: yardsticks.ceiling
+      ? { figures: yardsticks.ceiling, ratioToBaseline: ratios(yardsticks.ceiling, yardsticks.baseline) }
       : undefined,
     targets: targets.map((t) => ({
       key: t.key,
@@ -634,7 +684,7 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
       memoryAfter: t.memoryAfter,
       bodyBytes: Object.fromEntries(Object.entries(t.bodies).map(([k, v]) => [k, Buffer.byteLength(v)])),
       figures: t.figures,
-      ratioToBaseline: ratios(t.figures, baselineFigures),
+      ratioToBaseline: ratios(t.figures, yardsticks.baseline),
       compareTo: t.compareTo,
       ratioToCompareTo: t.compareTo
         ? ratios(t.figures, targets.find((r) => r.key === t.compareTo)?.figures ?? {})
@@ -643,8 +693,7 @@ async function compare(options: Options, wrkVersion: string): Promise<void> {
     checks,
   };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
-  out.push(`Results: ${file}`);
-  process.stdout.write(`${out.join('\n')}\n`);
+  return file;
 }
 
 function ratios(figures: CaseTable, reference: CaseTable) {

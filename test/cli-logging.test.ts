@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
-import { prettyLine } from '../src/logging/logger.ts';
+import { spawnSync } from 'node:child_process';
+import { prettyLine, TurnBatch } from '../src/logging/logger.ts';
 import { ROOT, spawnServe, startServer } from './support/server.ts';
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -76,3 +77,40 @@ test('JSON by default where stdout is not a terminal; the listening line carries
     assert.equal(await server.stop(), 0);
   }
 });
+
+test('the lines of one event-loop turn go out as one write, at the end of that turn', async () => {
+  const writes: string[] = [];
+  const batch = new TurnBatch({ write: (text: string) => writes.push(text) });
+  batch.write('{"a":1}\n');
+  batch.write('{"a":2}\n');
+  assert.deepEqual(writes, [], 'held until the turn ends');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, ['{"a":1}\n{"a":2}\n']);
+  batch.write('{"a":3}\n'); // a quiet moment: out in the next turn, alone
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, ['{"a":1}\n{"a":2}\n', '{"a":3}\n']);
+});
+
+for (const [how, end] of [
+  ['process.exit() in the same turn', 'process.exit(3)'],
+  ['an uncaught exception in the same turn', 'throw new Error("boom")'],
+] as const) {
+  test(`lines held when the process ends by ${how} are written, and one written while it exits`, () => {
+    const script = `
+      import { createLogger } from './src/logging/logger.ts';
+      const log = createLogger('info', 'json');
+      process.on('exit', () => log.info('from an exit listener'));
+      log.info('first');
+      log.info('second');
+      ${end};`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    const messages = child.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).msg);
+    assert.deepEqual(messages, ['first', 'second', 'from an exit listener'], child.stderr);
+  });
+}

@@ -1,12 +1,12 @@
 // The server's log lines: JSON for collectors (the default off a terminal) or one readable line per entry
 // (LOG_FORMAT=pretty, the default on a terminal), and the version in the `listening` line.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
-import { spawnSync } from 'node:child_process';
 import { prettyLine, TurnBatch } from '../src/logging/logger.ts';
 import { ROOT, spawnServe, startServer } from './support/server.ts';
 

@@ -1,7 +1,8 @@
 // The bench's third yardstick: bare node:http (bench/baseline.ts) plus only the duties every Ringmaster
 // answer has by contract, and nothing of a framework: the presented secret hashed (SHA-256) and looked up
 // in memory, a fresh request id for `cf-ray` (Ringmaster's own newRayId), the headers Ringmaster sends, and one JSON log line per
-// request through pino, written synchronously to a file (LOG_LEVEL=info as shipped). No routing, no
+// request through pino, written to a file as Ringmaster writes its lines (TurnBatch: a turn's lines in one
+// synchronous write; LOG_LEVEL=info as shipped). No routing, no
 // validation, no store. Whatever server answers a version target, its ratio to the bare baseline can
 // approach this one's, not 1.00 (docs/performance.md, "The version targets against their yardsticks").
 //
@@ -11,6 +12,7 @@ import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { newRayId } from '../src/http/ray.ts';
+import { TurnBatch } from '../src/logging/logger.ts';
 
 const [bodiesPath, logPath] = process.argv.slice(2);
 if (!bodiesPath || !logPath) {
@@ -18,7 +20,10 @@ if (!bodiesPath || !logPath) {
   process.exit(2);
 }
 const body = Buffer.from((JSON.parse(readFileSync(bodiesPath, 'utf8')) as { get: string }).get);
-const log = pino({ level: 'info' }, pino.destination({ fd: openSync(logPath, 'a'), sync: true }));
+const log = pino(
+  { level: 'info' },
+  new TurnBatch(pino.destination({ fd: openSync(logPath, 'a'), sync: true })),
+);
 /** Found credentials by secret hash, as the store holds them. */
 const credentials = new Map<string, { id: string }>();
 

@@ -32,8 +32,9 @@ let stdoutLines: TurnBatch | undefined;
 
 /**
  * The lines written during one event-loop turn go out as one synchronous write(2) at the end of the turn
- * (setImmediate), not one each. Under load a turn answers dozens of requests (a group commit's), and
- * the write per line cost ~5 µs of a GET's or a PATCH's 70–85 µs of CPU on this project's machines
+ * (setImmediate). Under load a turn answers dozens of requests (a group commit's); pino's default
+ * destination wrote them asynchronously through libuv's thread pool, which cost the loop ~5 µs more of a
+ * GET's or a PATCH's 70–85 µs of CPU on this project's machines
  * (docs/decisions/0009-readable-logs-without-pino-pretty.md, amendment). A line still reaches the kernel
  * before the process waits for its next I/O, so a quiet server's lines appear at once. What can be lost
  * is what a SIGKILL or a native crash cuts short: the lines of the turn it stops. A JavaScript crash,

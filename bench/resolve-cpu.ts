@@ -10,9 +10,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Running, startDutiesFloor, startServer } from './lib/processes.ts';
+import { lookupPath, SMALL_ACCOUNT, seedSmallAccount } from './lib/targets.ts';
 import { runWrk, writeScript } from './lib/wrk.ts';
 
-const ACCOUNT = 'fedcba9876543210fedcba9876543210';
 const SAMPLE_HZ = 4000;
 const SECONDS = 4;
 const temp = mkdtempSync(join(tmpdir(), 'ringmaster-resolve-cpu-'));
@@ -26,23 +26,8 @@ const server = await startServer({
 });
 const token = server.printedToken as string;
 const headers = { Authorization: `Bearer ${token}` };
-// The targets bench's small account: ten groups of ten policies.
-for (let g = 0; g < 10; g++) {
-  const response = await fetch(`${server.origin}/client/v4/accounts/${ACCOUNT}/devices/deployment-groups`, {
-    method: 'POST',
-    headers: { ...headers, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      name: `small ${g}`,
-      version_config: [
-        { target_environment: 'windows', version: '2026.6.822.0' },
-        { target_environment: null, version: '2026.6.800.0' },
-      ],
-      policy_ids: Array.from({ length: 10 }, (_, i) => `small-${g}-${i}`),
-    }),
-  });
-  if (response.status !== 200) throw new Error(await response.text());
-}
-const path = `/ringmaster/v1/accounts/${ACCOUNT}/version-targets?policy_id=small-9-5&target_environment=windows`;
+// The targets bench's small account (ten groups of ten policies) and its resolve.
+const path = lookupPath(SMALL_ACCOUNT, await seedSmallAccount(server.origin, token));
 const body = await (await fetch(`${server.origin}${path}`, { headers })).text();
 writeFileSync(join(temp, 'bodies.json'), JSON.stringify({ get: body, list: body, patch: '{}', post: '{}' }));
 const duties = await startDutiesFloor(join(temp, 'bodies.json'), join(temp, 'duties.log'));

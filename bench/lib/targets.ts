@@ -32,11 +32,11 @@ export interface TargetsBenchOptions {
   log(message: string): void;
 }
 
-const SMALL_ACCOUNT = 'fedcba9876543210fedcba9876543210';
+export const SMALL_ACCOUNT = 'fedcba9876543210fedcba9876543210';
 const CONNECTIONS = 64;
 const THRESHOLDS = { resolve: 0.6, revalidate: 0.7 };
 const targetsPath = (account: string) => `/ringmaster/v1/accounts/${account}/version-targets`;
-const lookupPath = (account: string, policy: string) =>
+export const lookupPath = (account: string, policy: string) =>
   `${targetsPath(account)}?policy_id=${policy}&target_environment=windows`;
 
 /** Runs the cases, prints the tables; resolves to whether every threshold held. */
@@ -91,7 +91,7 @@ export async function targetsBench(options: TargetsBenchOptions): Promise<boolea
 }
 
 /** Ten groups of ten policies in the small account; one of its policies. */
-async function seedSmallAccount(origin: string, token: string): Promise<string> {
+export async function seedSmallAccount(origin: string, token: string): Promise<string> {
   let policy = '';
   for (let g = 0; g < 10; g++) {
     const policies = Array.from({ length: 10 }, (_, i) => `small-${g}-${i}`);

@@ -34,6 +34,8 @@ import {
 } from '../sql.ts';
 
 const positional: Placeholder = () => '?';
+/** Retention's uncount: one statement for live groups' rows, one for audit_other_heads (migration 008). */
+const [uncountPrunedGroupAudit, uncountPrunedOtherAudit] = uncountPrunedAudit(positional);
 
 export const SQL = {
   ping: 'SELECT 1',
@@ -71,8 +73,8 @@ export const SQL = {
   lastRevision: lastRevision(positional),
   selectIdempotencyKey: selectIdempotencyKey(positional),
   claimIdempotencyKey: claimIdempotencyKey(positional),
-  uncountPrunedGroupAudit: uncountPrunedAudit(positional)[0],
-  uncountPrunedOtherAudit: uncountPrunedAudit(positional)[1],
+  uncountPrunedGroupAudit,
+  uncountPrunedOtherAudit,
   pruneAudit: pruneAudit(positional),
   pruneIdempotencyKeys: pruneIdempotencyKeys(positional),
   isUsed: IS_USED,
